@@ -1,0 +1,344 @@
+package dev.intakeauth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the {@code Authorization} header of a request into one {@link AuthResult}. Built once per
+ * server; immutable and thread-safe.
+ *
+ * <p>Modes: with no secret token and no API keys, every request is let in with every privilege
+ * (method {@link AuthMethod#NONE}, logged once as a warning). A secret token lets a matching
+ * {@code Bearer} in with every privilege; API keys get exactly the privileges their backend reports.
+ * Both may be on at once. With anonymous access on, a request with no credential at all is let in
+ * with the anonymous privileges (never source-map uploads).
+ *
+ * <pre>{@code
+ * Authenticator auth = Authenticator.builder()
+ *     .secretToken(System.getenv("SECRET_TOKEN"))
+ *     .apiKeys(CachingPrivilegeChecker.builder(backend).build())
+ *     .build();
+ *
+ * AuthResult result = auth.authenticate(headerValues).authorize(Privilege.EVENT_WRITE);
+ * }</pre>
+ */
+public final class Authenticator {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
+
+  private final byte @Nullable [] secretToken;
+  private final @Nullable PrivilegeChecker apiKeys;
+  private final ApplicationPrivileges privileges;
+  private final boolean anonymous;
+  private final int maxCredentialLength;
+  private final AuthResult.Authenticated unrestricted;
+  private final AuthResult.Authenticated secretTokenHolder;
+  private final AuthResult.Authenticated anonymousCaller;
+  private final AuthResult.Unauthorized missing;
+
+  private Authenticator(Builder b) {
+    this.secretToken = b.secretToken == null ? null : b.secretToken.getBytes(StandardCharsets.UTF_8);
+    this.apiKeys = b.apiKeys;
+    this.privileges = b.privileges;
+    this.maxCredentialLength = b.maxCredentialLength;
+    Set<Privilege> all = Set.copyOf(privileges.privileges());
+    this.unrestricted = new AuthResult.Authenticated(AuthMethod.NONE, all, null, null);
+    this.secretTokenHolder = new AuthResult.Authenticated(AuthMethod.SECRET_TOKEN, all, null, null);
+    Set<Privilege> anonymousPrivileges = new LinkedHashSet<>(b.anonymousPrivileges);
+    anonymousPrivileges.retainAll(all);
+    anonymousPrivileges.remove(Privilege.SOURCEMAP_WRITE);
+    this.anonymousCaller = new AuthResult.Authenticated(AuthMethod.ANONYMOUS, anonymousPrivileges, null, null);
+    this.missing = new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.MISSING, AuthorizationHeader.MISSING_MESSAGE);
+    boolean anyMethod = secretToken != null || apiKeys != null;
+    this.anonymous = anyMethod && b.anonymous;
+    if (!anyMethod) {
+      LOG.warn("No secret token is set and API keys are disabled: every request is allowed with every privilege.");
+    }
+  }
+
+  /**
+   * Starts a builder: no secret token, no API keys, no anonymous access, the APM privileges.
+   *
+   * @return a builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Authenticates one request, blocking while an API key is looked up in its backend (a cache hit
+   * does not block).
+   *
+   * @param authorizationValues every value of the request's {@code Authorization} header; empty when absent
+   * @return the result; never throws for bad input
+   */
+  public AuthResult authenticate(List<String> authorizationValues) {
+    if (secretToken == null && apiKeys == null) {
+      return unrestricted;
+    }
+    AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse(authorizationValues, maxCredentialLength);
+    ApiKeyCredential key = apiKeyToLookUp(parsed);
+    return key == null ? authenticateLocally(parsed) : toResult(key, checkBlocking(key));
+  }
+
+  /**
+   * Authenticates a request that carries at most one header value.
+   *
+   * @param authorizationValue the value, or null when absent
+   * @return the result
+   */
+  public AuthResult authenticate(@Nullable String authorizationValue) {
+    return authenticate(authorizationValue == null ? List.of() : List.of(authorizationValue));
+  }
+
+  /**
+   * Authenticates one request without blocking: the future is already complete unless an API key
+   * has to be looked up in its backend.
+   *
+   * @param authorizationValues every value of the request's {@code Authorization} header
+   * @return the result; never completes exceptionally
+   */
+  public CompletableFuture<AuthResult> authenticateAsync(List<String> authorizationValues) {
+    if (secretToken == null && apiKeys == null) {
+      return CompletableFuture.completedFuture(unrestricted);
+    }
+    AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse(authorizationValues, maxCredentialLength);
+    ApiKeyCredential key = apiKeyToLookUp(parsed);
+    if (key == null) {
+      return CompletableFuture.completedFuture(authenticateLocally(parsed));
+    }
+    CompletableFuture<CheckResult> check;
+    try {
+      check = Objects.requireNonNull(apiKeys).checkAsync(key, privileges);
+    } catch (RuntimeException e) {
+      check = CompletableFuture.failedFuture(e);
+    }
+    return check.handle((result, failure) -> toResult(key, answerOrUnavailable(result, failure)));
+  }
+
+  /**
+   * Authenticates and authorizes in one call.
+   *
+   * @param authorizationValues every value of the request's {@code Authorization} header
+   * @param needed the privilege the request needs
+   * @return the final decision
+   */
+  public AuthResult authorize(List<String> authorizationValues, Privilege needed) {
+    return authenticate(authorizationValues).authorize(needed);
+  }
+
+  /**
+   * The application privileges this authenticator works with.
+   *
+   * @return the privileges
+   */
+  public ApplicationPrivileges privileges() {
+    return privileges;
+  }
+
+  /**
+   * Whether a secret token is configured.
+   *
+   * @return true if {@code Bearer} credentials are accepted
+   */
+  public boolean secretTokenEnabled() {
+    return secretToken != null;
+  }
+
+  /**
+   * Whether API keys are accepted.
+   *
+   * @return true if {@code ApiKey} credentials are accepted
+   */
+  public boolean apiKeysEnabled() {
+    return apiKeys != null;
+  }
+
+  /**
+   * Whether requests without a credential are let in anonymously.
+   *
+   * @return true if anonymous access is in effect
+   */
+  public boolean anonymousEnabled() {
+    return anonymous;
+  }
+
+  /** The API key to look up in the backend, or null when the answer needs no backend. */
+  private @Nullable ApiKeyCredential apiKeyToLookUp(AuthorizationHeader.Parsed parsed) {
+    if (apiKeys != null && parsed instanceof AuthorizationHeader.Present p && p.credential() instanceof ApiKeyCredential key) {
+      return key;
+    }
+    return null;
+  }
+
+  /** Every answer that needs no backend. */
+  private AuthResult authenticateLocally(AuthorizationHeader.Parsed parsed) {
+    if (parsed instanceof AuthorizationHeader.Present p) {
+      return p.credential() instanceof BearerToken token ? checkSecretToken(token) : disabled();
+    }
+    if (parsed instanceof AuthorizationHeader.Malformed m) {
+      return new AuthResult.Unauthorized(m.reason(), m.message());
+    }
+    if (parsed instanceof AuthorizationHeader.Conflicting c) {
+      return new AuthResult.InvalidRequest(c.message());
+    }
+    return anonymous ? anonymousCaller : missing;
+  }
+
+  private AuthResult checkSecretToken(BearerToken token) {
+    if (secretToken == null) {
+      return disabled();
+    }
+    // The configured token comes first: the comparison's time depends only on its length.
+    if (MessageDigest.isEqual(secretToken, token.tokenBytes())) {
+      return secretTokenHolder;
+    }
+    return new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.INVALID_CREDENTIALS, AuthResult.Unauthorized.AUTHENTICATION_FAILED);
+  }
+
+  private static AuthResult disabled() {
+    return new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.METHOD_DISABLED, AuthResult.Unauthorized.AUTHENTICATION_FAILED);
+  }
+
+  private CheckResult checkBlocking(ApiKeyCredential key) {
+    try {
+      return answerOrUnavailable(Objects.requireNonNull(apiKeys).check(key, privileges), null);
+    } catch (RuntimeException e) {
+      return PrivilegeChecker.unavailable(e);
+    }
+  }
+
+  /** A backend that breaks its contract (throws, or answers null) is read as unavailable. */
+  private static CheckResult answerOrUnavailable(@Nullable CheckResult result, @Nullable Throwable failure) {
+    if (failure != null) {
+      return PrivilegeChecker.unavailable(failure);
+    }
+    return result != null ? result : new CheckResult.Unavailable("backend answered null", Duration.ofSeconds(1));
+  }
+
+  private AuthResult toResult(ApiKeyCredential key, CheckResult check) {
+    if (check instanceof CheckResult.Granted granted) {
+      return granted.privileges().isEmpty()
+          ? new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.NO_PRIVILEGES, AuthResult.Unauthorized.AUTHENTICATION_FAILED)
+          : new AuthResult.Authenticated(AuthMethod.API_KEY, granted.privileges(), key.id(), granted.username());
+    }
+    if (check instanceof CheckResult.Unavailable unavailable) {
+      Duration retryAfter = unavailable.retryAfter();
+      return new AuthResult.Unavailable(
+          retryAfter.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : retryAfter, unavailable.reason());
+    }
+    return new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.INVALID_CREDENTIALS, AuthResult.Unauthorized.AUTHENTICATION_FAILED);
+  }
+
+  @Override
+  public String toString() {
+    return "Authenticator[secretToken=" + (secretToken != null ? "set" : "unset")
+        + ", apiKeys=" + (apiKeys != null ? apiKeys : "disabled")
+        + ", anonymous=" + anonymous
+        + ", application=" + privileges.application() + "]";
+  }
+
+  /** Configures an {@link Authenticator}. */
+  public static final class Builder {
+    private @Nullable String secretToken;
+    private @Nullable PrivilegeChecker apiKeys;
+    private ApplicationPrivileges privileges = ApplicationPrivileges.APM;
+    private boolean anonymous;
+    private Set<Privilege> anonymousPrivileges = Set.of(Privilege.EVENT_WRITE, Privilege.AGENT_CONFIG_READ);
+    private int maxCredentialLength = AuthorizationHeader.DEFAULT_MAX_LENGTH;
+
+    private Builder() {}
+
+    /**
+     * Accepts {@code Authorization: Bearer <token>} with this token, with every privilege.
+     *
+     * @param token the shared secret; null or empty turns secret tokens off
+     * @return this builder
+     */
+    public Builder secretToken(@Nullable String token) {
+      this.secretToken = token == null || token.isEmpty() ? null : token;
+      return this;
+    }
+
+    /**
+     * Accepts {@code Authorization: ApiKey ...} credentials, with the privileges this checker
+     * reports. Wrap a network backend in a {@link CachingPrivilegeChecker}.
+     *
+     * @param checker the checker; null turns API keys off
+     * @return this builder
+     */
+    public Builder apiKeys(@Nullable PrivilegeChecker checker) {
+      this.apiKeys = checker;
+      return this;
+    }
+
+    /**
+     * The application privileges to work with. Default {@link ApplicationPrivileges#APM}.
+     *
+     * @param privileges the application, resource and privileges
+     * @return this builder
+     */
+    public Builder privileges(ApplicationPrivileges privileges) {
+      this.privileges = Objects.requireNonNull(privileges, "privileges");
+      return this;
+    }
+
+    /**
+     * Lets requests with no credential in anonymously, for agents that cannot keep a secret. Has no
+     * effect unless a secret token or API keys are configured. Default off.
+     *
+     * @param enabled whether anonymous access is on
+     * @return this builder
+     */
+    public Builder anonymous(boolean enabled) {
+      this.anonymous = enabled;
+      return this;
+    }
+
+    /**
+     * What anonymous callers may do. Default {@code event:write} and {@code config_agent:read};
+     * {@code sourcemap:write} is never granted anonymously.
+     *
+     * @param privileges the privileges
+     * @return this builder
+     */
+    public Builder anonymousPrivileges(Collection<Privilege> privileges) {
+      this.anonymousPrivileges = Set.copyOf(privileges);
+      return this;
+    }
+
+    /**
+     * The longest {@code Authorization} value accepted; longer ones are refused with 401 before
+     * anything is decoded. Default 1024.
+     *
+     * @param chars a positive number of characters
+     * @return this builder
+     */
+    public Builder maxCredentialLength(int chars) {
+      if (chars <= 0) {
+        throw new IllegalArgumentException("maxCredentialLength must be positive: " + chars);
+      }
+      this.maxCredentialLength = chars;
+      return this;
+    }
+
+    /**
+     * Builds the authenticator.
+     *
+     * @return an immutable, thread-safe authenticator
+     */
+    public Authenticator build() {
+      return new Authenticator(this);
+    }
+  }
+}

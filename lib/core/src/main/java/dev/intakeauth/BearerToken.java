@@ -1,0 +1,62 @@
+package dev.intakeauth;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * A secret token sent as {@code Authorization: Bearer <token>}. The token is held as given; its
+ * {@link #toString()} never shows it.
+ */
+public final class BearerToken implements Credential {
+
+  private final String token;
+
+  /**
+   * Wraps a token.
+   *
+   * @param token the token, without the scheme
+   */
+  public BearerToken(String token) {
+    this.token = Objects.requireNonNull(token, "token");
+  }
+
+  @Override
+  public String scheme() {
+    return "Bearer";
+  }
+
+  /**
+   * The token's UTF-8 bytes, a fresh copy the caller may clear.
+   *
+   * @return the secret token's bytes
+   */
+  public byte[] tokenBytes() {
+    return token.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The header value that carries this token. It contains the secret: do not log it.
+   *
+   * @return {@code Bearer <token>}
+   */
+  public String authorizationValue() {
+    return "Bearer " + token;
+  }
+
+  /** Compared in constant time, so that equality checks never leak the token. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof BearerToken other
+        && java.security.MessageDigest.isEqual(tokenBytes(), other.tokenBytes());
+  }
+
+  @Override
+  public int hashCode() {
+    return BearerToken.class.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "BearerToken[***]";
+  }
+}

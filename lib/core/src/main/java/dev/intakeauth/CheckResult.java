@@ -1,0 +1,43 @@
+package dev.intakeauth;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/** A backend's answer about one API key: its privileges, "unknown key", or "cannot tell now". */
+public sealed interface CheckResult permits CheckResult.Granted, CheckResult.UnknownKey, CheckResult.Unavailable {
+
+  /** The answer for an unknown, invalidated or expired key. */
+  UnknownKey UNKNOWN_KEY = new UnknownKey();
+
+  /**
+   * The key is valid and holds these privileges (possibly none) of those asked for.
+   *
+   * @param privileges the privileges held, a subset of those asked for
+   * @param username the key's owner, where the backend knows it
+   */
+  record Granted(Set<Privilege> privileges, @Nullable String username) implements CheckResult {
+    /** Copies the privileges. */
+    public Granted {
+      privileges = Set.copyOf(privileges);
+    }
+  }
+
+  /** The key is unknown, invalidated or expired (Elasticsearch answered 401). */
+  record UnknownKey() implements CheckResult {}
+
+  /**
+   * The backend cannot answer now. Never cached.
+   *
+   * @param reason what went wrong, for logs; never contains the secret
+   * @param retryAfter a hint for when asking again may succeed
+   */
+  record Unavailable(String reason, Duration retryAfter) implements CheckResult {
+    /** Checks for null. */
+    public Unavailable {
+      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(retryAfter, "retryAfter");
+    }
+  }
+}

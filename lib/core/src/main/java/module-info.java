@@ -1,0 +1,12 @@
+/**
+ * intake-auth core: parses {@code Authorization} headers, checks secret tokens in constant time,
+ * resolves API-key privileges through a {@link dev.intakeauth.PrivilegeChecker} (with a caching
+ * layer in front of any backend) and answers every request with one {@link dev.intakeauth.AuthResult}.
+ */
+module dev.intakeauth.core {
+  requires transitive com.github.benmanes.caffeine;
+  requires org.slf4j;
+  requires static transitive org.jspecify;
+
+  exports dev.intakeauth;
+}
