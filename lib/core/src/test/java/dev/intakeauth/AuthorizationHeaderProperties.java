@@ -1,0 +1,86 @@
+package dev.intakeauth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.StringLength;
+
+class AuthorizationHeaderProperties {
+
+  @Property(tries = 5000)
+  void parsingAnyStringNeverThrowsAndAlwaysGivesADefinedResult(@ForAll @StringLength(max = 2000) String value) {
+    AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse(List.of(value), 1024);
+    assertThat(parsed).isNotNull();
+    if (parsed instanceof AuthorizationHeader.Malformed m) {
+      assertThat(m.message()).startsWith("authentication failed");
+    }
+  }
+
+  @Property(tries = 3000)
+  void parsingSchemeLikeInputNeverThrows(@ForAll("headerLike") String value) {
+    AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse(List.of(value), 1024);
+    assertThat(parsed).isNotNull();
+  }
+
+  @Property(tries = 2000)
+  void base64OfIdColonSecretParsesBackToTheSameId(@ForAll("ids") String id, @ForAll("secrets") String secret) {
+    String encoded = Base64.getEncoder().encodeToString((id + ":" + secret).getBytes(StandardCharsets.UTF_8));
+    AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse(List.of("ApiKey " + encoded), 4096);
+    assertThat(parsed).isInstanceOf(AuthorizationHeader.Present.class);
+    ApiKeyCredential key = (ApiKeyCredential) ((AuthorizationHeader.Present) parsed).credential();
+    assertThat(key.id()).isEqualTo(id);
+    assertThat(new String(key.secretBytes(), StandardCharsets.UTF_8)).isEqualTo(secret);
+  }
+
+  @Property(tries = 2000)
+  void noSecretEverAppearsInToStringOfACredentialOrOutcome(@ForAll("ids") String id, @ForAll("secrets") String secret) {
+    ApiKeyCredential key = ApiKeyCredential.of(id, secret);
+    BearerToken token = new BearerToken(secret);
+    InMemoryKeyStore store = InMemoryKeyStore.builder().addSecret("stored", secret, List.of(Privilege.EVENT_WRITE)).build();
+    Authenticator auth = Authenticator.builder().secretToken(secret + "x").apiKeys(store).build();
+    List<Object> shown = List.of(
+        key,
+        token,
+        AuthorizationHeader.parse(key.authorizationValue()),
+        AuthorizationHeader.parse(token.authorizationValue()),
+        auth,
+        store,
+        auth.authenticate(key.authorizationValue()),
+        auth.authenticate(ApiKeyCredential.of("stored", secret).authorizationValue()),
+        auth.authenticate(token.authorizationValue()),
+        auth.authenticate(token.authorizationValue()).authorize(Privilege.SOURCEMAP_WRITE),
+        auth.authenticate("Basic " + secret),
+        auth.authenticate(List.of(token.authorizationValue(), key.authorizationValue())));
+    for (Object o : shown) {
+      assertThat(o.toString()).doesNotContain(secret).doesNotContain(key.encoded());
+    }
+  }
+
+  @Provide
+  Arbitrary<String> ids() {
+    return Arbitraries.strings().withCharRange('!', '~').excludeChars(':').ofMinLength(1).ofMaxLength(40);
+  }
+
+  @Provide
+  Arbitrary<String> secrets() {
+    // Long enough not to occur by chance inside the fixed text of a message.
+    return Arbitraries.strings().withCharRange('!', '~').ofMinLength(12).ofMaxLength(80)
+        .filter(s -> !s.contains("***"));
+  }
+
+  @Provide
+  Arbitrary<String> headerLike() {
+    Arbitrary<String> scheme = Arbitraries.of("Bearer", "ApiKey", "apikey", "BEARER", "Basic", "", " ", "ApiKey  ");
+    Arbitrary<String> token = Arbitraries.oneOf(
+        Arbitraries.strings().ofMaxLength(200),
+        Arbitraries.strings().withChars("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef0123456789+/=:").ofMaxLength(200));
+    return scheme.flatMap(s -> token.map(t -> s + " " + t));
+  }
+}

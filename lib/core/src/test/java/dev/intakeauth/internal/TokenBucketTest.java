@@ -1,0 +1,39 @@
+package dev.intakeauth.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class TokenBucketTest {
+
+  private final AtomicLong now = new AtomicLong();
+
+  @Test
+  void spendsItsCapacityThenRefillsContinuously() {
+    TokenBucket bucket = new TokenBucket(60, Duration.ofMinutes(1), now::get);
+    for (int i = 0; i < 60; i++) {
+      assertThat(bucket.tryTake()).isZero();
+    }
+    long wait = bucket.tryTake();
+    assertThat(wait).isEqualTo(TimeUnit.SECONDS.toNanos(1));
+    now.addAndGet(TimeUnit.MILLISECONDS.toNanos(999));
+    assertThat(bucket.tryTake()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(1));
+    now.addAndGet(TimeUnit.MILLISECONDS.toNanos(1));
+    assertThat(bucket.tryTake()).isZero();
+    assertThat(bucket.tryTake()).isPositive();
+  }
+
+  @Test
+  void neverSavesUpMoreThanItsCapacity() {
+    TokenBucket bucket = new TokenBucket(10, Duration.ofMinutes(1), now::get);
+    now.addAndGet(TimeUnit.HOURS.toNanos(5));
+    int taken = 0;
+    while (bucket.tryTake() == 0) {
+      taken++;
+    }
+    assertThat(taken).isEqualTo(10);
+  }
+}
