@@ -1,0 +1,69 @@
+package dev.intakeauth.examples;
+
+import dev.intakeauth.AuthResult;
+import dev.intakeauth.Authenticator;
+import dev.intakeauth.CachingPrivilegeChecker;
+import dev.intakeauth.InMemoryKeyStore;
+import dev.intakeauth.Privilege;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The smallest complete use of intake-auth: a secret token and API keys from an in-memory store
+ * behind the caching layer, then a few requests and the answer an intake server would send.
+ */
+public final class QuickStart {
+
+  private QuickStart() {}
+
+  /**
+   * Runs the example and prints what it does.
+   *
+   * @param args ignored
+   */
+  public static void main(String[] args) {
+    run(System.out);
+  }
+
+  /**
+   * Runs the example.
+   *
+   * @param out where to print
+   */
+  public static void run(PrintStream out) {
+    // One key that may only write events. Its secret is shown this once; the store keeps a hash.
+    InMemoryKeyStore.NewKey agentKey =
+        InMemoryKeyStore.generateKey("java-agent", List.of(Privilege.EVENT_WRITE), null);
+    InMemoryKeyStore keys = InMemoryKeyStore.builder().add(agentKey.stored()).build();
+
+    Authenticator auth = Authenticator.builder()
+        .secretToken("change-me")
+        .apiKeys(CachingPrivilegeChecker.builder(keys).build())
+        .build();
+
+    Map<String, List<String>> requests = new LinkedHashMap<>();
+    requests.put("secret token, write events", List.of("Bearer change-me"));
+    requests.put("API key, write events", List.of(agentKey.credential().authorizationValue()));
+    requests.put("API key, read agent config", List.of(agentKey.credential().authorizationValue()));
+    requests.put("wrong token", List.of("Bearer guess"));
+    requests.put("no header", List.of());
+    requests.put("Basic auth", List.of("Basic dXNlcjpwYXNz"));
+
+    for (Map.Entry<String, List<String>> request : requests.entrySet()) {
+      Privilege needed = request.getKey().contains("config") ? Privilege.AGENT_CONFIG_READ : Privilege.EVENT_WRITE;
+      AuthResult result = auth.authenticate(request.getValue()).authorize(needed);
+      out.printf("%-28s -> %s%n", request.getKey(), describe(result));
+    }
+  }
+
+  private static String describe(AuthResult result) {
+    if (result instanceof AuthResult.Authenticated ok) {
+      return "200 " + ok.method() + " " + ok.privileges();
+    }
+    AuthResult.Denied denied = (AuthResult.Denied) result;
+    String json = denied.message().replace("\\", "\\\\").replace("\"", "\\\"");
+    return denied.status() + " {\"error\": \"" + json + "\"}";
+  }
+}
