@@ -1,5 +1,6 @@
 package dev.intakeauth;
 
+import dev.intakeauth.internal.LogSafe;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Objects;
@@ -111,6 +112,6 @@ public final class ApiKeyCredential implements Credential {
 
   @Override
   public String toString() {
-    return "ApiKeyCredential[id=" + id + ", secret=***]";
+    return "ApiKeyCredential[id=" + LogSafe.text(id) + ", secret=***]";
   }
 }

@@ -27,6 +27,9 @@ public record ApplicationPrivileges(String application, String resource, List<Pr
   /**
    * Validates and copies.
    *
+   * @param application the application name
+   * @param resource the resource
+   * @param privileges the privileges
    * @throws IllegalArgumentException if a name is blank, the list is empty or holds duplicates
    */
   public ApplicationPrivileges {

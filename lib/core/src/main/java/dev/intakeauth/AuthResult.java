@@ -59,7 +59,14 @@ public sealed interface AuthResult permits AuthResult.Authenticated, AuthResult.
       AuthMethod method, Set<Privilege> privileges, @Nullable String keyId, @Nullable String username)
       implements AuthResult {
 
-    /** Copies the privileges. */
+    /**
+     * Copies the privileges.
+     *
+     * @param method how
+     * @param privileges what it may do
+     * @param keyId the API key id, or null
+     * @param username the owner, or null
+     */
     public Authenticated {
       Objects.requireNonNull(method, "method");
       privileges = Set.copyOf(privileges);
@@ -169,7 +176,11 @@ public sealed interface AuthResult permits AuthResult.Authenticated, AuthResult.
     /** The message for the client. */
     public static final String MESSAGE = "too many requests: rate limit exceeded";
 
-    /** Checks for null. */
+    /**
+     * Checks for null.
+     *
+     * @param retryAfter when to try again
+     */
     public RateLimited {
       Objects.requireNonNull(retryAfter, "retryAfter");
     }
@@ -197,7 +208,12 @@ public sealed interface AuthResult permits AuthResult.Authenticated, AuthResult.
     /** The message for the client. */
     public static final String MESSAGE = "service unavailable";
 
-    /** Checks for null. */
+    /**
+     * Checks for null.
+     *
+     * @param retryAfter when to try again
+     * @param detail what went wrong, for logs
+     */
     public Unavailable {
       Objects.requireNonNull(retryAfter, "retryAfter");
       Objects.requireNonNull(detail, "detail");

@@ -70,7 +70,11 @@ public final class AuthorizationHeader {
    * @param credential the credential
    */
   public record Present(Credential credential) implements Parsed {
-    /** Checks for null. */
+    /**
+     * Checks for null.
+     *
+     * @param credential the credential
+     */
     public Present {
       Objects.requireNonNull(credential, "credential");
     }

@@ -18,7 +18,12 @@ public sealed interface CheckResult permits CheckResult.Granted, CheckResult.Unk
    * @param username the key's owner, where the backend knows it
    */
   record Granted(Set<Privilege> privileges, @Nullable String username) implements CheckResult {
-    /** Copies the privileges. */
+    /**
+     * Copies the privileges.
+     *
+     * @param privileges the privileges held
+     * @param username the owner, or null
+     */
     public Granted {
       privileges = Set.copyOf(privileges);
     }
@@ -34,7 +39,12 @@ public sealed interface CheckResult permits CheckResult.Granted, CheckResult.Unk
    * @param retryAfter a hint for when asking again may succeed
    */
   record Unavailable(String reason, Duration retryAfter) implements CheckResult {
-    /** Checks for null. */
+    /**
+     * Checks for null.
+     *
+     * @param reason what went wrong
+     * @param retryAfter the retry hint
+     */
     public Unavailable {
       Objects.requireNonNull(reason, "reason");
       Objects.requireNonNull(retryAfter, "retryAfter");

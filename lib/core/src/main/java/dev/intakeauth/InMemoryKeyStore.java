@@ -172,7 +172,14 @@ public final class InMemoryKeyStore implements PrivilegeChecker {
    */
   public record StoredKey(String id, String secretHash, Set<Privilege> privileges, @Nullable Instant expiresAt) {
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param id the key id
+     * @param secretHash {@code sha256:<hex>} of the secret
+     * @param privileges the privileges
+     * @param expiresAt the expiry, or null
+     */
     public StoredKey {
       checkId(id);
       Objects.requireNonNull(secretHash, "secretHash");

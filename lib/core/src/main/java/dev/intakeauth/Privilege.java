@@ -25,6 +25,7 @@ public record Privilege(String name) {
   /**
    * Validates the name.
    *
+   * @param name the privilege's name
    * @throws IllegalArgumentException if the name is blank or contains whitespace or control characters
    */
   public Privilege {

@@ -146,4 +146,11 @@ class AuthorizationHeaderTest {
     assertThat(credential(made.authorizationValue())).isEqualTo(made);
     assertThat(credential("Bearer t")).isEqualTo(new BearerToken("t")).isNotEqualTo(new BearerToken("u"));
   }
+
+  @Test
+  void keyIdsAreShownSafelyInToString() {
+    ApiKeyCredential key = (ApiKeyCredential) credential("ApiKey " + b64("evil\nid:secret"));
+    assertThat(key.id()).isEqualTo("evil\nid");
+    assertThat(key.toString()).contains("evil\\u000aid").doesNotContain("\n");
+  }
 }
