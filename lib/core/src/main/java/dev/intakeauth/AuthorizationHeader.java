@@ -186,8 +186,7 @@ public final class AuthorizationHeader {
       return new Malformed(AuthResult.Unauthorized.Reason.IMPROPERLY_ENCODED, IMPROPERLY_ENCODED_MESSAGE);
     }
     try {
-      // The decoder ignores non-zero bits after the last full byte; only the canonical form is accepted.
-      if (!Base64.getEncoder().encodeToString(decoded).equals(token)) {
+      if (!hasZeroPadBits(token)) {
         return new Malformed(AuthResult.Unauthorized.Reason.IMPROPERLY_ENCODED, IMPROPERLY_ENCODED_MESSAGE);
       }
       int colon = -1;
@@ -205,6 +204,30 @@ public final class AuthorizationHeader {
     } finally {
       java.util.Arrays.fill(decoded, (byte) 0);
     }
+  }
+
+  /**
+   * The decoder ignores set bits after the last whole byte, so "QQ==" and "QR==" both decode to "A";
+   * only the canonical form, with those bits zero, is accepted.
+   */
+  private static boolean hasZeroPadBits(String token) {
+    int n = token.length();
+    int pad = n >= 2 && token.charAt(n - 2) == '=' ? 2 : n >= 1 && token.charAt(n - 1) == '=' ? 1 : 0;
+    if (pad == 0) {
+      return true;
+    }
+    char last = token.charAt(n - 1 - pad);
+    int value;
+    if (last >= 'A' && last <= 'Z') {
+      value = last - 'A';
+    } else if (last >= 'a' && last <= 'z') {
+      value = last - 'a' + 26;
+    } else if (last >= '0' && last <= '9') {
+      value = last - '0' + 52;
+    } else {
+      value = last == '+' ? 62 : 63;
+    }
+    return (value & (pad == 1 ? 0x3 : 0xF)) == 0;
   }
 
   private static Parsed unknownScheme(String value, int start, int end) {

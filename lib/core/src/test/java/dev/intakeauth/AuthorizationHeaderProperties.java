@@ -63,6 +63,35 @@ class AuthorizationHeaderProperties {
     }
   }
 
+  @Property(tries = 3000)
+  void onlyTheCanonicalEncodingIsAccepted(@ForAll byte[] bytes, @ForAll("base64Chars") char replacement, @ForAll int position) {
+    String canonical = Base64.getEncoder().encodeToString(bytes);
+    if (canonical.isEmpty()) {
+      return;
+    }
+    int dataChars = canonical.replace("=", "").length();
+    int i = Math.floorMod(position, dataChars);
+    String variant = canonical.substring(0, i) + replacement + canonical.substring(i + 1);
+    AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse(List.of("ApiKey " + variant), 4096);
+    boolean decodesToOtherBytes = !java.util.Arrays.equals(Base64.getDecoder().decode(variant), bytes);
+    boolean canonicalVariant = Base64.getEncoder().encodeToString(Base64.getDecoder().decode(variant)).equals(variant);
+    if (!canonicalVariant) {
+      assertThat(parsed).isEqualTo(new AuthorizationHeader.Malformed(
+          dev.intakeauth.AuthResult.Unauthorized.Reason.IMPROPERLY_ENCODED, AuthorizationHeader.IMPROPERLY_ENCODED_MESSAGE));
+    } else {
+      assertThat(decodesToOtherBytes || variant.equals(canonical)).isTrue();
+      assertThat(parsed).isNotInstanceOf(AuthorizationHeader.Conflicting.class);
+      if (parsed instanceof AuthorizationHeader.Malformed m) {
+        assertThat(m.reason()).isEqualTo(dev.intakeauth.AuthResult.Unauthorized.Reason.IMPROPERLY_FORMATTED);
+      }
+    }
+  }
+
+  @Provide
+  Arbitrary<Character> base64Chars() {
+    return Arbitraries.chars().with("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".toCharArray());
+  }
+
   @Provide
   Arbitrary<String> ids() {
     return Arbitraries.strings().withCharRange('!', '~').excludeChars(':').ofMinLength(1).ofMaxLength(40);
