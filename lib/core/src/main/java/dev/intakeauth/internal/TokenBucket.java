@@ -4,7 +4,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
 
 /**
- * A token bucket that refills continuously: {@code capacity} tokens per {@code period}, at most
+ * A token bucket that refills continuously: {@code refill} tokens per {@code period}, at most
  * {@code capacity} saved up. Time comes from a ticker so that tests never sleep.
  */
 public final class TokenBucket {
@@ -16,19 +16,31 @@ public final class TokenBucket {
   private long lastRefill;
 
   /**
-   * Makes a full bucket.
+   * Makes a full bucket that refills its whole capacity once per period.
    *
    * @param capacity tokens per period, and the most that can be saved up; positive
    * @param period the refill period
    * @param ticker the time source
    */
   public TokenBucket(long capacity, Duration period, Ticker ticker) {
-    if (capacity <= 0) {
-      throw new IllegalArgumentException("capacity must be positive: " + capacity);
+    this(capacity, capacity, period, ticker);
+  }
+
+  /**
+   * Makes a full bucket.
+   *
+   * @param capacity the most tokens that can be saved up (the burst); positive
+   * @param refill tokens added per period; positive
+   * @param period the refill period
+   * @param ticker the time source
+   */
+  public TokenBucket(long capacity, long refill, Duration period, Ticker ticker) {
+    if (capacity <= 0 || refill <= 0) {
+      throw new IllegalArgumentException("capacity and refill must be positive: " + capacity + ", " + refill);
     }
     this.ticker = ticker;
     this.capacity = capacity;
-    this.nanosPerToken = Math.max(1, period.toNanos() / capacity);
+    this.nanosPerToken = Math.max(1, period.toNanos() / refill);
     this.available = capacity;
     this.lastRefill = ticker.read();
   }
@@ -38,14 +50,25 @@ public final class TokenBucket {
    *
    * @return 0 if a token was taken, otherwise the nanoseconds until the next one
    */
-  public synchronized long tryTake() {
+  public long tryTake() {
+    return tryTake(1);
+  }
+
+  /**
+   * Takes {@code n} tokens if there are that many; more than the capacity counts as the capacity.
+   *
+   * @param n how many, positive
+   * @return 0 if they were taken, otherwise the nanoseconds until there will be enough
+   */
+  public synchronized long tryTake(long n) {
+    long wanted = Math.min(n, capacity);
     refill();
-    if (available > 0) {
-      available--;
+    if (available >= wanted) {
+      available -= wanted;
       return 0;
     }
     long waited = ticker.read() - lastRefill;
-    return Math.max(1, nanosPerToken - waited);
+    return Math.max(1, (wanted - available) * nanosPerToken - waited);
   }
 
   private void refill() {
