@@ -1,5 +1,6 @@
 package dev.intakeauth;
 
+import dev.intakeauth.internal.Require;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.intakeauth.internal.TokenBucket;
 import java.time.Duration;
@@ -111,10 +112,7 @@ public final class AnonymousRateLimiter {
      * @return this builder
      */
     public Builder eventsPerSecond(int limit) {
-      if (limit <= 0) {
-        throw new IllegalArgumentException("eventsPerSecond must be positive: " + limit);
-      }
-      this.eventsPerSecond = limit;
+      this.eventsPerSecond = Require.positive(limit, "eventsPerSecond");
       return this;
     }
 
@@ -125,10 +123,7 @@ public final class AnonymousRateLimiter {
      * @return this builder
      */
     public Builder burstFactor(int factor) {
-      if (factor <= 0) {
-        throw new IllegalArgumentException("burstFactor must be positive: " + factor);
-      }
-      this.burstFactor = factor;
+      this.burstFactor = Require.positive(factor, "burstFactor");
       return this;
     }
 
@@ -139,10 +134,7 @@ public final class AnonymousRateLimiter {
      * @return this builder
      */
     public Builder maxClients(int max) {
-      if (max <= 0) {
-        throw new IllegalArgumentException("maxClients must be positive: " + max);
-      }
-      this.maxClients = max;
+      this.maxClients = Require.positive(max, "maxClients");
       return this;
     }
 

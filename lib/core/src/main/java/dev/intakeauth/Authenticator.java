@@ -1,5 +1,6 @@
 package dev.intakeauth;
 
+import dev.intakeauth.internal.Require;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -325,10 +326,7 @@ public final class Authenticator {
      * @return this builder
      */
     public Builder maxCredentialLength(int chars) {
-      if (chars <= 0) {
-        throw new IllegalArgumentException("maxCredentialLength must be positive: " + chars);
-      }
-      this.maxCredentialLength = chars;
+      this.maxCredentialLength = Require.positive(chars, "maxCredentialLength");
       return this;
     }
 

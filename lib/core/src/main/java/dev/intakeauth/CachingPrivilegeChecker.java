@@ -1,5 +1,6 @@
 package dev.intakeauth;
 
+import dev.intakeauth.internal.Require;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -272,7 +273,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker {
      * @return this builder
      */
     public Builder expireAfterWrite(Duration ttl) {
-      this.expireAfterWrite = positive(ttl, "expireAfterWrite");
+      this.expireAfterWrite = Require.positive(ttl, "expireAfterWrite");
       return this;
     }
 
@@ -284,10 +285,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker {
      * @return this builder
      */
     public Builder newKeysPerMinute(int limit) {
-      if (limit <= 0) {
-        throw new IllegalArgumentException("newKeysPerMinute must be positive: " + limit);
-      }
-      this.newKeysPerMinute = limit;
+      this.newKeysPerMinute = Require.positive(limit, "newKeysPerMinute");
       return this;
     }
 
@@ -310,7 +308,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker {
      * @return this builder
      */
     public Builder deadline(Duration deadline) {
-      this.deadline = positive(deadline, "deadline");
+      this.deadline = Require.positive(deadline, "deadline");
       return this;
     }
 
@@ -321,10 +319,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker {
      * @return this builder
      */
     public Builder breakerThreshold(int failures) {
-      if (failures <= 0) {
-        throw new IllegalArgumentException("breakerThreshold must be positive: " + failures);
-      }
-      this.breakerThreshold = failures;
+      this.breakerThreshold = Require.positive(failures, "breakerThreshold");
       return this;
     }
 
@@ -335,7 +330,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker {
      * @return this builder
      */
     public Builder breakerCoolDown(Duration coolDown) {
-      this.breakerCoolDown = positive(coolDown, "breakerCoolDown");
+      this.breakerCoolDown = Require.positive(coolDown, "breakerCoolDown");
       return this;
     }
 
@@ -362,10 +357,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker {
      * @return this builder
      */
     public Builder maximumSize(long size) {
-      if (size <= 0) {
-        throw new IllegalArgumentException("maximumSize must be positive: " + size);
-      }
-      this.maximumSize = size;
+      this.maximumSize = Require.positive(size, "maximumSize");
       return this;
     }
 
@@ -402,12 +394,5 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker {
       return new CachingPrivilegeChecker(this);
     }
 
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive: " + d);
-      }
-      return d;
-    }
   }
 }

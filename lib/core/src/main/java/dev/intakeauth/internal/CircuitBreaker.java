@@ -35,11 +35,8 @@ public final class CircuitBreaker {
    * @param ticker the time source
    */
   public CircuitBreaker(int threshold, Duration coolDown, Ticker ticker) {
-    if (threshold <= 0) {
-      throw new IllegalArgumentException("threshold must be positive: " + threshold);
-    }
     this.ticker = ticker;
-    this.threshold = threshold;
+    this.threshold = Require.positive(threshold, "threshold");
     this.coolDownNanos = coolDown.toNanos();
   }
 

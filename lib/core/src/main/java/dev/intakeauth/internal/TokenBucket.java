@@ -35,12 +35,9 @@ public final class TokenBucket {
    * @param ticker the time source
    */
   public TokenBucket(long capacity, long refill, Duration period, Ticker ticker) {
-    if (capacity <= 0 || refill <= 0) {
-      throw new IllegalArgumentException("capacity and refill must be positive: " + capacity + ", " + refill);
-    }
     this.ticker = ticker;
-    this.capacity = capacity;
-    this.nanosPerToken = Math.max(1, period.toNanos() / refill);
+    this.capacity = Require.positive(capacity, "capacity");
+    this.nanosPerToken = Math.max(1, period.toNanos() / Require.positive(refill, "refill"));
     this.available = capacity;
     this.lastRefill = ticker.read();
   }
