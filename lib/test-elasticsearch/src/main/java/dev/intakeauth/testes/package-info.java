@@ -1,0 +1,5 @@
+/** A real, secured Elasticsearch for the project's integration tests. */
+@NullMarked
+package dev.intakeauth.testes;
+
+import org.jspecify.annotations.NullMarked;
