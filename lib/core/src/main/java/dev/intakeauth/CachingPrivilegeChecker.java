@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  *     .build();
  * }</pre>
  */
-public final class CachingPrivilegeChecker implements PrivilegeChecker {
+public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(CachingPrivilegeChecker.class);
   private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
@@ -125,6 +125,29 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker {
    */
   public long backendCalls() {
     return backendCalls.get();
+  }
+
+  /**
+   * Drops every answer and closes the backend if it is {@link AutoCloseable} (for example the
+   * Elasticsearch checker's REST client).
+   *
+   * @throws IllegalStateException wrapping what the backend's {@code close()} threw
+   */
+  @Override
+  public void close() {
+    invalidateAll();
+    if (backend instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        throw new IllegalStateException("closing the backend failed", e);
+      }
+    }
   }
 
   /** Drops every cached answer, for example after keys were invalidated in bulk. */
