@@ -11,28 +11,17 @@ import dev.intakeauth.Privilege;
 import dev.intakeauth.PrivilegeChecker;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import javax.net.ssl.SSLContext;
-import org.apache.http.Header;
-import org.apache.http.HttpHost;
-import org.apache.http.conn.ssl.NoopHostnameVerifier;
-import org.apache.http.message.BasicHeader;
 import org.elasticsearch.client.Cancellable;
 import org.elasticsearch.client.Node;
-import org.elasticsearch.client.NodeSelector;
 import org.elasticsearch.client.Request;
 import org.elasticsearch.client.RequestOptions;
 import org.elasticsearch.client.Response;
@@ -53,10 +42,11 @@ import org.jspecify.annotations.Nullable;
  * type only.
  *
  * <pre>{@code
- * CachingPrivilegeChecker apiKeys = ElasticsearchPrivilegeChecker.builder()
+ * ElasticsearchConnection es = ElasticsearchConnection.builder()
  *     .hosts("https://es1:9200", "https://es2:9200")
  *     .caCertificate(Path.of("ca.pem"))
- *     .buildCached();          // the caching layer with its defaults; close() closes the client
+ *     .build();
+ * CachingPrivilegeChecker apiKeys = ElasticsearchPrivilegeChecker.create(es).cached();  // close() closes the client
  * Authenticator auth = Authenticator.builder().apiKeys(apiKeys).build();
  * }</pre>
  *
@@ -78,12 +68,17 @@ public final class ElasticsearchPrivilegeChecker implements PrivilegeChecker, Au
   }
 
   /**
-   * Starts a builder.
+   * A checker over its own REST client for this connection; {@link #close()} closes that client.
    *
-   * @return a builder with the defaults
+   * @param connection where Elasticsearch is; it must carry no credentials of its own
+   * @return the checker
+   * @throws IllegalArgumentException if the connection has credentials: only the agent's are sent
    */
-  public static Builder builder() {
-    return new Builder();
+  public static ElasticsearchPrivilegeChecker create(ElasticsearchConnection connection) {
+    if (connection.hasCredentials()) {
+      throw new IllegalArgumentException("API key checks send the agent's own credential; use a connection without credentials");
+    }
+    return new ElasticsearchPrivilegeChecker(connection.newClient(), true);
   }
 
   /**
@@ -239,221 +234,5 @@ public final class ElasticsearchPrivilegeChecker implements PrivilegeChecker, Au
       }
     }
     return new CheckResult.Unavailable(reason, hint);
-  }
-
-  /** Configures the REST client of an {@link ElasticsearchPrivilegeChecker}. */
-  public static final class Builder {
-    private final List<HttpHost> hosts = new ArrayList<>();
-    private @Nullable String pathPrefix;
-    private final Map<String, String> headers = new LinkedHashMap<>();
-    private Duration connectTimeout = Duration.ofSeconds(1);
-    private Duration socketTimeout = Duration.ofSeconds(2);
-    private @Nullable Path caCertificate;
-    private @Nullable String fingerprint;
-    private int maxAttempts = 3;
-
-    private Builder() {}
-
-    /**
-     * The Elasticsearch nodes, as URLs. Default {@code http://localhost:9200}.
-     *
-     * @param urls such as {@code https://es1:9200}
-     * @return this builder
-     * @throws IllegalArgumentException if a URL is not {@code http} or {@code https} with a host
-     */
-    public Builder hosts(String... urls) {
-      return hosts(List.of(urls));
-    }
-
-    /**
-     * The Elasticsearch nodes, as URLs.
-     *
-     * @param urls such as {@code https://es1:9200}
-     * @return this builder
-     * @throws IllegalArgumentException if a URL is not {@code http} or {@code https} with a host
-     */
-    public Builder hosts(List<String> urls) {
-      hosts.clear();
-      for (String url : urls) {
-        hosts.add(host(url));
-      }
-      return this;
-    }
-
-    /**
-     * A path prefix in front of every request, for Elasticsearch behind a proxy.
-     *
-     * @param prefix such as {@code /elasticsearch}
-     * @return this builder
-     */
-    public Builder pathPrefix(String prefix) {
-      this.pathPrefix = prefix;
-      return this;
-    }
-
-    /**
-     * An extra header on every request. Never {@code Authorization}: the agent's credential is the
-     * only one sent.
-     *
-     * @param name the header name
-     * @param value its value
-     * @return this builder
-     * @throws IllegalArgumentException for {@code Authorization}
-     */
-    public Builder header(String name, String value) {
-      if (name.equalsIgnoreCase("Authorization") || name.equalsIgnoreCase("es-secondary-authorization")) {
-        throw new IllegalArgumentException("the " + name + " header is the agent's own and cannot be configured");
-      }
-      headers.put(name, Objects.requireNonNull(value, "value"));
-      return this;
-    }
-
-    /**
-     * How long to wait for a connection. Default 1 s.
-     *
-     * @param timeout a positive duration
-     * @return this builder
-     */
-    public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive(timeout, "connectTimeout");
-      return this;
-    }
-
-    /**
-     * How long to wait for data on an open connection. Default 2 s.
-     *
-     * @param timeout a positive duration
-     * @return this builder
-     */
-    public Builder socketTimeout(Duration timeout) {
-      this.socketTimeout = positive(timeout, "socketTimeout");
-      return this;
-    }
-
-    /**
-     * Trust the CA certificates in this PEM file for {@code https} hosts (instead of the JVM's).
-     *
-     * @param pem the file
-     * @return this builder
-     */
-    public Builder caCertificate(Path pem) {
-      this.caCertificate = Objects.requireNonNull(pem, "pem");
-      return this;
-    }
-
-    /**
-     * Trust a server whose certificate chain holds a certificate with this SHA-256 fingerprint, like
-     * Elasticsearch's {@code ca_trusted_fingerprint}. The pin replaces host-name verification.
-     *
-     * @param sha256 64 hex digits, with or without colons
-     * @return this builder
-     */
-    public Builder trustedFingerprint(String sha256) {
-      this.fingerprint = TrustSupport.normalizeFingerprint(sha256);
-      return this;
-    }
-
-    /**
-     * The most nodes one check tries when a node cannot be reached or answers 502, 503 or 504.
-     * Default 3 (each node at most once).
-     *
-     * @param attempts a positive number
-     * @return this builder
-     */
-    public Builder maxAttempts(int attempts) {
-      if (attempts <= 0) {
-        throw new IllegalArgumentException("maxAttempts must be positive: " + attempts);
-      }
-      this.maxAttempts = attempts;
-      return this;
-    }
-
-    /**
-     * Builds the checker and its REST client.
-     *
-     * @return the checker; close it to close the client
-     * @throws IllegalArgumentException if the TLS settings cannot be used
-     */
-    public ElasticsearchPrivilegeChecker build() {
-      List<HttpHost> nodes = hosts.isEmpty() ? List.of(host("http://localhost:9200")) : List.copyOf(hosts);
-      var builder = RestClient.builder(nodes.toArray(HttpHost[]::new));
-      if (pathPrefix != null) {
-        builder.setPathPrefix(pathPrefix);
-      }
-      builder.setDefaultHeaders(headers.entrySet().stream()
-          .map(e -> new BasicHeader(e.getKey(), e.getValue())).toArray(Header[]::new));
-      builder.setStrictDeprecationMode(false);
-      builder.setCompressionEnabled(false);
-      int attempts = maxAttempts;
-      builder.setNodeSelector(new NodeSelector() {
-        @Override
-        public void select(Iterable<Node> candidates) {
-          int kept = 0;
-          for (Iterator<Node> it = candidates.iterator(); it.hasNext(); ) {
-            it.next();
-            if (++kept > attempts) {
-              it.remove();
-            }
-          }
-        }
-
-        @Override
-        public String toString() {
-          return "at most " + attempts + " nodes";
-        }
-      });
-      builder.setRequestConfigCallback(rc -> rc
-          .setConnectTimeout((int) connectTimeout.toMillis())
-          .setConnectionRequestTimeout((int) connectTimeout.toMillis())
-          .setSocketTimeout((int) socketTimeout.toMillis()));
-      SSLContext ssl = caCertificate != null || fingerprint != null ? TrustSupport.sslContext(caCertificate, fingerprint) : null;
-      boolean pinned = fingerprint != null;
-      builder.setHttpClientConfigCallback(hc -> {
-        hc.disableAuthCaching();
-        hc.setDefaultCredentialsProvider(null);
-        if (ssl != null) {
-          hc.setSSLContext(ssl);
-        }
-        if (pinned) {
-          hc.setSSLHostnameVerifier(NoopHostnameVerifier.INSTANCE);
-        }
-        return hc;
-      });
-      return new ElasticsearchPrivilegeChecker(builder.build(), true);
-    }
-
-    /**
-     * Builds the checker behind the core's caching layer with its defaults.
-     *
-     * @return the caching checker; closing it closes the REST client
-     */
-    public CachingPrivilegeChecker buildCached() {
-      return build().cached();
-    }
-
-    private static HttpHost host(String url) {
-      URI uri;
-      try {
-        uri = URI.create(url.strip());
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("an Elasticsearch host is not a valid URL", e);
-      }
-      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-        throw new IllegalArgumentException("an Elasticsearch host must be an http or https URL with a host name");
-      }
-      if (uri.getUserInfo() != null) {
-        throw new IllegalArgumentException("an Elasticsearch host for API key checks must not carry credentials");
-      }
-      int port = uri.getPort() > 0 ? uri.getPort() : 9200;
-      return new HttpHost(uri.getHost(), port, scheme);
-    }
-
-    private static Duration positive(Duration d, String name) {
-      if (d.isZero() || d.isNegative()) {
-        throw new IllegalArgumentException(name + " must be positive: " + d);
-      }
-      return d;
-    }
   }
 }

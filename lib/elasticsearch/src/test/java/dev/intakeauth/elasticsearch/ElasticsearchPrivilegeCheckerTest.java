@@ -107,20 +107,20 @@ class ElasticsearchPrivilegeCheckerTest {
     return (s instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + s.getAddress().getPort();
   }
 
-  private ElasticsearchPrivilegeChecker checker(ElasticsearchPrivilegeChecker.Builder b) {
-    ElasticsearchPrivilegeChecker c = b.build();
+  private ElasticsearchPrivilegeChecker checker(ElasticsearchConnection.Builder b) {
+    ElasticsearchPrivilegeChecker c = ElasticsearchPrivilegeChecker.create(b.build());
     closeables.add(c);
     return c;
   }
 
   private CheckResult check(HttpServer s) {
-    return checker(ElasticsearchPrivilegeChecker.builder().hosts(url(s))).check(KEY, APM);
+    return checker(ElasticsearchConnection.builder().hosts(url(s))).check(KEY, APM);
   }
 
   @Test
   void sendsTheAgentsOwnCredentialAndAsksForEveryPrivilegeAtOnce() throws IOException {
     HttpServer s = http(answer(200, GRANTED_BODY));
-    CheckResult r = checker(ElasticsearchPrivilegeChecker.builder().hosts(url(s)).pathPrefix("/es").header("X-Opaque-Id", "intake")).check(KEY, APM);
+    CheckResult r = checker(ElasticsearchConnection.builder().hosts(url(s)).pathPrefix("/es").header("X-Opaque-Id", "intake")).check(KEY, APM);
     assertThat(r).isEqualTo(new CheckResult.Granted(Set.of(Privilege.EVENT_WRITE, Privilege.SOURCEMAP_WRITE), "elastic"));
     Map<String, String> req = requests.get(0);
     assertThat(req.get("method")).isEqualTo("POST");
@@ -136,7 +136,7 @@ class ElasticsearchPrivilegeCheckerTest {
   void otherApplicationsAndResourcesAreAskedAsConfigured() throws IOException {
     HttpServer s = http(answer(200, "{\"username\":\"u\",\"application\":{\"otel\":{\"*\":{\"traces:write\":true}}}}"));
     ApplicationPrivileges otel = ApplicationPrivileges.of("otel", "*", "traces:write");
-    CheckResult r = checker(ElasticsearchPrivilegeChecker.builder().hosts(url(s))).check(KEY, otel);
+    CheckResult r = checker(ElasticsearchConnection.builder().hosts(url(s))).check(KEY, otel);
     assertThat(r).isEqualTo(new CheckResult.Granted(Set.of(Privilege.of("traces:write")), "u"));
     assertThat(requests.get(0).get("body")).contains("\"application\":\"otel\"").contains("\"resources\":[\"*\"]");
   }
@@ -172,7 +172,7 @@ class ElasticsearchPrivilegeCheckerTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
-    CheckResult r = checker(ElasticsearchPrivilegeChecker.builder().hosts("http://127.0.0.1:" + port)).check(KEY, APM);
+    CheckResult r = checker(ElasticsearchConnection.builder().hosts("http://127.0.0.1:" + port)).check(KEY, APM);
     assertThat(r).isInstanceOf(CheckResult.Unavailable.class);
     assertThat(((CheckResult.Unavailable) r).reason()).contains("unreachable");
   }
@@ -187,7 +187,7 @@ class ElasticsearchPrivilegeCheckerTest {
       }
     });
     long t = System.nanoTime();
-    CheckResult r = checker(ElasticsearchPrivilegeChecker.builder().hosts(url(s)).socketTimeout(Duration.ofMillis(300))).check(KEY, APM);
+    CheckResult r = checker(ElasticsearchConnection.builder().hosts(url(s)).socketTimeout(Duration.ofMillis(300))).check(KEY, APM);
     assertThat(r).isInstanceOf(CheckResult.Unavailable.class);
     assertThat(System.nanoTime() - t).isLessThan(TimeUnit.SECONDS.toNanos(3));
   }
@@ -202,7 +202,7 @@ class ElasticsearchPrivilegeCheckerTest {
     HttpServer a = http(failing);
     HttpServer b = http(failing);
     HttpServer c = http(failing);
-    CheckResult r = checker(ElasticsearchPrivilegeChecker.builder().hosts(url(a), url(b), url(c)).maxAttempts(2)).check(KEY, APM);
+    CheckResult r = checker(ElasticsearchConnection.builder().hosts(url(a), url(b), url(c)).maxAttempts(2)).check(KEY, APM);
     assertThat(r).isInstanceOf(CheckResult.Unavailable.class);
     assertThat(hits.get()).isEqualTo(2);
   }
@@ -214,7 +214,7 @@ class ElasticsearchPrivilegeCheckerTest {
       deadPort = s.getLocalPort();
     }
     HttpServer ok = http(answer(200, GRANTED_BODY));
-    ElasticsearchPrivilegeChecker c = checker(ElasticsearchPrivilegeChecker.builder().hosts("http://127.0.0.1:" + deadPort, url(ok)));
+    ElasticsearchPrivilegeChecker c = checker(ElasticsearchConnection.builder().hosts("http://127.0.0.1:" + deadPort, url(ok)));
     for (int i = 0; i < 4; i++) {
       assertThat(c.check(KEY, APM)).isInstanceOf(CheckResult.Granted.class);
     }
@@ -229,7 +229,7 @@ class ElasticsearchPrivilegeCheckerTest {
         Thread.currentThread().interrupt();
       }
     });
-    var future = checker(ElasticsearchPrivilegeChecker.builder().hosts(url(s)).socketTimeout(Duration.ofSeconds(10))).checkAsync(KEY, APM);
+    var future = checker(ElasticsearchConnection.builder().hosts(url(s)).socketTimeout(Duration.ofSeconds(10))).checkAsync(KEY, APM);
     Thread.sleep(200);
     assertThat(future.cancel(true)).isTrue();
     assertThat(future.isCancelled()).isTrue();
@@ -243,7 +243,7 @@ class ElasticsearchPrivilegeCheckerTest {
         http(answer(200, "garbage " + KEY.encoded())),
         http(answer(403, KEY.encoded())));
     for (HttpServer s : faulty) {
-      ElasticsearchPrivilegeChecker c = checker(ElasticsearchPrivilegeChecker.builder().hosts(url(s)));
+      ElasticsearchPrivilegeChecker c = checker(ElasticsearchConnection.builder().hosts(url(s)));
       CheckResult r = c.check(KEY, APM);
       assertThat(r.toString()).doesNotContain(secret).doesNotContain(KEY.encoded());
       assertThat(c.toString()).doesNotContain(secret);
@@ -252,13 +252,15 @@ class ElasticsearchPrivilegeCheckerTest {
 
   @Test
   void configurationMistakesAreClearAndNeverEchoCredentials() {
-    assertThatThrownBy(() -> ElasticsearchPrivilegeChecker.builder().header("Authorization", "Basic x"))
+    assertThatThrownBy(() -> ElasticsearchConnection.builder().header("Authorization", "Basic x"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be configured");
+    assertThatThrownBy(() -> ElasticsearchPrivilegeChecker.create(ElasticsearchConnection.builder().basicAuth("admin", "pw").build()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("agent's own");
-    assertThatThrownBy(() -> ElasticsearchPrivilegeChecker.builder().hosts("ftp://es:9200")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ElasticsearchPrivilegeChecker.builder().hosts("http://admin:hunter2@es:9200"))
+    assertThatThrownBy(() -> ElasticsearchConnection.builder().hosts("ftp://es:9200")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ElasticsearchConnection.builder().hosts("http://admin:hunter2@es:9200"))
         .isInstanceOf(IllegalArgumentException.class).message().doesNotContain("hunter2");
-    assertThatThrownBy(() -> ElasticsearchPrivilegeChecker.builder().trustedFingerprint("abc")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ElasticsearchPrivilegeChecker.builder().maxAttempts(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ElasticsearchConnection.builder().trustedFingerprint("abc")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ElasticsearchConnection.builder().maxAttempts(0)).isInstanceOf(IllegalArgumentException.class);
   }
 
   // --- TLS ---
@@ -301,9 +303,9 @@ class ElasticsearchPrivilegeCheckerTest {
   void tlsWithACaCertificateFile() throws Exception {
     Tls tls = selfSigned();
     HttpServer s = https(tls.server());
-    assertThat(checker(ElasticsearchPrivilegeChecker.builder().hosts(url(s)).caCertificate(tls.caPem())).check(KEY, APM))
+    assertThat(checker(ElasticsearchConnection.builder().hosts(url(s)).caCertificate(tls.caPem())).check(KEY, APM))
         .isInstanceOf(CheckResult.Granted.class);
-    assertThat(checker(ElasticsearchPrivilegeChecker.builder().hosts(url(s))).check(KEY, APM))
+    assertThat(checker(ElasticsearchConnection.builder().hosts(url(s))).check(KEY, APM))
         .as("the JVM's own trust store does not know this certificate").isInstanceOf(CheckResult.Unavailable.class);
   }
 
@@ -311,10 +313,10 @@ class ElasticsearchPrivilegeCheckerTest {
   void tlsWithATrustedFingerprint() throws Exception {
     Tls tls = selfSigned();
     HttpServer s = https(tls.server());
-    assertThat(checker(ElasticsearchPrivilegeChecker.builder().hosts(url(s)).trustedFingerprint(tls.fingerprint())).check(KEY, APM))
+    assertThat(checker(ElasticsearchConnection.builder().hosts(url(s)).trustedFingerprint(tls.fingerprint())).check(KEY, APM))
         .isInstanceOf(CheckResult.Granted.class);
     String other = "00".repeat(32);
-    assertThat(checker(ElasticsearchPrivilegeChecker.builder().hosts(url(s)).trustedFingerprint(other)).check(KEY, APM))
+    assertThat(checker(ElasticsearchConnection.builder().hosts(url(s)).trustedFingerprint(other)).check(KEY, APM))
         .isInstanceOf(CheckResult.Unavailable.class);
   }
 
@@ -322,7 +324,7 @@ class ElasticsearchPrivilegeCheckerTest {
   void anUnreadableCaFileIsAClearConfigurationError() throws IOException {
     Path bad = dir.resolve("bad.pem");
     Files.writeString(bad, "not a certificate");
-    assertThatThrownBy(() -> ElasticsearchPrivilegeChecker.builder().caCertificate(bad).build())
+    assertThatThrownBy(() -> ElasticsearchPrivilegeChecker.create(ElasticsearchConnection.builder().caCertificate(bad).build()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CA certificate");
   }
 
@@ -338,7 +340,7 @@ class ElasticsearchPrivilegeCheckerTest {
       }
       answer(200, GRANTED_BODY).accept(e);
     });
-    var cached = ElasticsearchPrivilegeChecker.builder().hosts(url(s)).buildCached();
+    var cached = ElasticsearchPrivilegeChecker.create(ElasticsearchConnection.builder().hosts(url(s)).build()).cached();
     closeables.add(cached);
     var futures = new java.util.ArrayList<java.util.concurrent.CompletableFuture<CheckResult>>();
     for (int i = 0; i < 50; i++) {

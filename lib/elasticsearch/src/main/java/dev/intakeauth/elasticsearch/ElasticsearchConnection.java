@@ -1,0 +1,333 @@
+package dev.intakeauth.elasticsearch;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import javax.net.ssl.SSLContext;
+import org.apache.http.Header;
+import org.apache.http.HttpHost;
+import org.apache.http.conn.ssl.NoopHostnameVerifier;
+import org.apache.http.message.BasicHeader;
+import org.elasticsearch.client.Node;
+import org.elasticsearch.client.NodeSelector;
+import org.elasticsearch.client.RestClient;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where Elasticsearch is and how to talk to it: hosts, path prefix, extra headers, timeouts, TLS
+ * trust, retries, and (for key management only) an administrator's credentials. Immutable; makes
+ * REST clients.
+ *
+ * <pre>{@code
+ * ElasticsearchConnection es = ElasticsearchConnection.builder()
+ *     .hosts("https://es1:9200", "https://es2:9200")
+ *     .caCertificate(Path.of("ca.pem"))
+ *     .build();
+ * }</pre>
+ */
+public final class ElasticsearchConnection {
+
+  private final List<HttpHost> hosts;
+  private final @Nullable String pathPrefix;
+  private final Map<String, String> headers;
+  private final Duration connectTimeout;
+  private final Duration socketTimeout;
+  private final @Nullable Path caCertificate;
+  private final @Nullable String fingerprint;
+  private final int maxAttempts;
+  private final @Nullable String authorization;
+
+  private ElasticsearchConnection(Builder b) {
+    this.hosts = b.hosts.isEmpty() ? List.of(host("http://localhost:9200")) : List.copyOf(b.hosts);
+    this.pathPrefix = b.pathPrefix;
+    this.headers = Map.copyOf(b.headers);
+    this.connectTimeout = b.connectTimeout;
+    this.socketTimeout = b.socketTimeout;
+    this.caCertificate = b.caCertificate;
+    this.fingerprint = b.fingerprint;
+    this.maxAttempts = b.maxAttempts;
+    this.authorization = b.authorization;
+  }
+
+  /**
+   * Starts a builder: {@code http://localhost:9200}, no credentials.
+   *
+   * @return a builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Whether requests carry an administrator's credentials.
+   *
+   * @return true with {@link Builder#basicAuth} or {@link Builder#apiKey}
+   */
+  public boolean hasCredentials() {
+    return authorization != null;
+  }
+
+  /**
+   * Makes a REST client for this connection; the caller closes it.
+   *
+   * @return a new client
+   * @throws IllegalArgumentException if the TLS settings cannot be used
+   */
+  public RestClient newClient() {
+    var builder = RestClient.builder(hosts.toArray(HttpHost[]::new));
+    if (pathPrefix != null) {
+      builder.setPathPrefix(pathPrefix);
+    }
+    List<Header> defaults = new ArrayList<>();
+    headers.forEach((k, v) -> defaults.add(new BasicHeader(k, v)));
+    if (authorization != null) {
+      defaults.add(new BasicHeader("Authorization", authorization));
+    }
+    builder.setDefaultHeaders(defaults.toArray(Header[]::new));
+    builder.setStrictDeprecationMode(false);
+    builder.setCompressionEnabled(false);
+    int attempts = maxAttempts;
+    builder.setNodeSelector(new NodeSelector() {
+      @Override
+      public void select(Iterable<Node> candidates) {
+        int kept = 0;
+        for (Iterator<Node> it = candidates.iterator(); it.hasNext(); ) {
+          it.next();
+          if (++kept > attempts) {
+            it.remove();
+          }
+        }
+      }
+
+      @Override
+      public String toString() {
+        return "at most " + attempts + " nodes";
+      }
+    });
+    builder.setRequestConfigCallback(rc -> rc
+        .setConnectTimeout((int) connectTimeout.toMillis())
+        .setConnectionRequestTimeout((int) connectTimeout.toMillis())
+        .setSocketTimeout((int) socketTimeout.toMillis()));
+    SSLContext ssl = caCertificate != null || fingerprint != null ? TrustSupport.sslContext(caCertificate, fingerprint) : null;
+    boolean pinned = fingerprint != null;
+    builder.setHttpClientConfigCallback(hc -> {
+      hc.disableAuthCaching();
+      if (ssl != null) {
+        hc.setSSLContext(ssl);
+      }
+      if (pinned) {
+        hc.setSSLHostnameVerifier(NoopHostnameVerifier.INSTANCE);
+      }
+      return hc;
+    });
+    return builder.build();
+  }
+
+  @Override
+  public String toString() {
+    List<String> urls = new ArrayList<>();
+    for (HttpHost h : hosts) {
+      urls.add(h.toURI());
+    }
+    return "ElasticsearchConnection" + urls + (authorization != null ? " with credentials" : "");
+  }
+
+  private static HttpHost host(String url) {
+    URI uri;
+    try {
+      uri = URI.create(url.strip());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("an Elasticsearch host is not a valid URL");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+      throw new IllegalArgumentException("an Elasticsearch host must be an http or https URL with a host name");
+    }
+    if (uri.getUserInfo() != null) {
+      throw new IllegalArgumentException("an Elasticsearch host URL must not carry credentials; use basicAuth or apiKey");
+    }
+    int port = uri.getPort() > 0 ? uri.getPort() : 9200;
+    return new HttpHost(uri.getHost(), port, scheme);
+  }
+
+  /** Configures an {@link ElasticsearchConnection}. */
+  public static final class Builder {
+    private final List<HttpHost> hosts = new ArrayList<>();
+    private @Nullable String pathPrefix;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private Duration connectTimeout = Duration.ofSeconds(1);
+    private Duration socketTimeout = Duration.ofSeconds(2);
+    private @Nullable Path caCertificate;
+    private @Nullable String fingerprint;
+    private int maxAttempts = 3;
+    private @Nullable String authorization;
+
+    private Builder() {}
+
+    /**
+     * The Elasticsearch nodes, as URLs. Default {@code http://localhost:9200}.
+     *
+     * @param urls such as {@code https://es1:9200}
+     * @return this builder
+     * @throws IllegalArgumentException if a URL is not {@code http} or {@code https} with a host
+     */
+    public Builder hosts(String... urls) {
+      return hosts(List.of(urls));
+    }
+
+    /**
+     * The Elasticsearch nodes, as URLs.
+     *
+     * @param urls such as {@code https://es1:9200}
+     * @return this builder
+     * @throws IllegalArgumentException if a URL is not {@code http} or {@code https} with a host
+     */
+    public Builder hosts(List<String> urls) {
+      hosts.clear();
+      for (String url : urls) {
+        hosts.add(host(url));
+      }
+      return this;
+    }
+
+    /**
+     * A path prefix in front of every request, for Elasticsearch behind a proxy.
+     *
+     * @param prefix such as {@code /elasticsearch}
+     * @return this builder
+     */
+    public Builder pathPrefix(String prefix) {
+      this.pathPrefix = Objects.requireNonNull(prefix, "prefix");
+      return this;
+    }
+
+    /**
+     * An extra header on every request. Never {@code Authorization}: see {@link #basicAuth} and
+     * {@link #apiKey}.
+     *
+     * @param name the header name
+     * @param value its value
+     * @return this builder
+     * @throws IllegalArgumentException for {@code Authorization}
+     */
+    public Builder header(String name, String value) {
+      if (name.equalsIgnoreCase("Authorization") || name.equalsIgnoreCase("es-secondary-authorization")) {
+        throw new IllegalArgumentException("the " + name + " header cannot be configured as an extra header");
+      }
+      headers.put(name, Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * How long to wait for a connection. Default 1 s.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive(timeout, "connectTimeout");
+      return this;
+    }
+
+    /**
+     * How long to wait for data on an open connection. Default 2 s.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     */
+    public Builder socketTimeout(Duration timeout) {
+      this.socketTimeout = positive(timeout, "socketTimeout");
+      return this;
+    }
+
+    /**
+     * Trust the CA certificates in this PEM file for {@code https} hosts (instead of the JVM's).
+     *
+     * @param pem the file
+     * @return this builder
+     */
+    public Builder caCertificate(Path pem) {
+      this.caCertificate = Objects.requireNonNull(pem, "pem");
+      return this;
+    }
+
+    /**
+     * Trust a server whose certificate chain holds a certificate with this SHA-256 fingerprint, like
+     * Elasticsearch's {@code ca_trusted_fingerprint}. The pin replaces host-name verification.
+     *
+     * @param sha256 64 hex digits, with or without colons
+     * @return this builder
+     */
+    public Builder trustedFingerprint(String sha256) {
+      this.fingerprint = TrustSupport.normalizeFingerprint(sha256);
+      return this;
+    }
+
+    /**
+     * The most nodes one request tries when a node cannot be reached or answers 502, 503 or 504.
+     * Default 3 (each node at most once).
+     *
+     * @param attempts a positive number
+     * @return this builder
+     */
+    public Builder maxAttempts(int attempts) {
+      if (attempts <= 0) {
+        throw new IllegalArgumentException("maxAttempts must be positive: " + attempts);
+      }
+      this.maxAttempts = attempts;
+      return this;
+    }
+
+    /**
+     * An administrator's user name and password, for key management. Never for API key checks.
+     *
+     * @param username the user
+     * @param password the password
+     * @return this builder
+     */
+    public Builder basicAuth(String username, String password) {
+      this.authorization = "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+      return this;
+    }
+
+    /**
+     * An administrator's API key, for key management. Never for API key checks.
+     *
+     * @param encoded {@code base64(id:api_key)}, or {@code id:api_key} as Beats shows it
+     * @return this builder
+     */
+    public Builder apiKey(String encoded) {
+      String value = encoded.strip();
+      if (value.indexOf(':') > 0) {
+        value = Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
+      }
+      this.authorization = "ApiKey " + value;
+      return this;
+    }
+
+    /**
+     * Builds the connection settings.
+     *
+     * @return the immutable connection
+     */
+    public ElasticsearchConnection build() {
+      return new ElasticsearchConnection(this);
+    }
+
+    private static Duration positive(Duration d, String name) {
+      if (d.isZero() || d.isNegative()) {
+        throw new IllegalArgumentException(name + " must be positive: " + d);
+      }
+      return d;
+    }
+  }
+}
