@@ -249,6 +249,135 @@ abstract class ElasticsearchBackendIT {
         version, cold[cold.length / 2] / 1e6, cold[cold.length - 1] / 1e6, cold.length, warm, n);
   }
 
+  // --- key management, on the same node ---
+
+  private ApiKeyManager admin() {
+    return ApiKeyManager.create(ElasticsearchConnection.builder().hosts(es.url()).basicAuth(es.username(), es.password()).build());
+  }
+
+  private ApiKeyManager as(String user, String password) {
+    return ApiKeyManager.create(ElasticsearchConnection.builder().hosts(es.url()).basicAuth(user, password).build());
+  }
+
+  private void createUser(String user, String password, String roleJson) {
+    String role = user + "_role";
+    assertThat(es.request("PUT", "/_security/role/" + role, roleJson).status()).isEqualTo(200);
+    assertThat(es.request("PUT", "/_security/user/" + user, "{\"password\":\"" + password + "\",\"roles\":[\"" + role + "\"]}").status()).isEqualTo(200);
+  }
+
+  @Test
+  @Order(8)
+  void agentKeyLifecycleThroughTheJavaApi() {
+    try (ApiKeyManager keys = admin()) {
+      ApiKeyManager.CreatedKey key = keys.createAgentKey("java-001", List.of(Privilege.EVENT_WRITE), "1d");
+      assertThat(key.toString()).doesNotContain(key.apiKey());
+      assertThat(key.expiration()).isBetween(java.time.Instant.now().plus(Duration.ofHours(23)), java.time.Instant.now().plus(Duration.ofHours(25)));
+      assertThat(key.encoded()).isEqualTo(java.util.Base64.getEncoder().encodeToString((key.id() + ":" + key.apiKey()).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+
+      List<ApiKeyManager.KeyInfo> byId = keys.info(ApiKeyManager.KeySelector.byId(key.id()), false);
+      assertThat(byId).singleElement().satisfies(k -> {
+        assertThat(k.name()).isEqualTo("java-001");
+        assertThat(k.metadataApplication()).isEqualTo("apm");
+        assertThat(k.username()).isEqualTo(es.username());
+        assertThat(k.invalidated()).isFalse();
+      });
+      assertThat(keys.info(ApiKeyManager.KeySelector.byName("java-001"), true)).extracting(ApiKeyManager.KeyInfo::id).contains(key.id());
+      assertThat(keys.agentKeys(true)).extracting(ApiKeyManager.KeyInfo::id).contains(key.id());
+
+      assertThat(keys.verify(key.credential(), List.of())).containsExactly(
+          java.util.Map.entry(Privilege.AGENT_CONFIG_READ, false), java.util.Map.entry(Privilege.EVENT_WRITE, true),
+          java.util.Map.entry(Privilege.SOURCEMAP_WRITE, false));
+      AuthResult viaBackend = authenticator(cache().build()).authenticate(key.credential().authorizationValue());
+      assertThat(((AuthResult.Authenticated) viaBackend).privileges()).containsExactly(Privilege.EVENT_WRITE);
+
+      ApiKeyManager.Invalidation inv = keys.invalidate(ApiKeyManager.KeySelector.byName("java-001"));
+      assertThat(inv.invalidated()).contains(key.id());
+      assertThat(inv.errorCount()).isZero();
+      // Elasticsearch skips keys that are invalid already: a second invalidation is a no-op, not an error
+      ApiKeyManager.Invalidation again = keys.invalidate(ApiKeyManager.KeySelector.byId(key.id()));
+      assertThat(again.invalidated()).isEmpty();
+      assertThat(again.errorCount()).isZero();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> keys.verify(key.credential(), List.of(Privilege.EVENT_WRITE)))
+          .isInstanceOfSatisfying(KeyManagementException.class, e -> assertThat(e.kind()).isEqualTo(KeyManagementException.Kind.INVALID_CREDENTIALS));
+      assertThat(authenticator(cache().build()).authenticate(key.credential().authorizationValue())).isInstanceOf(AuthResult.Unauthorized.class);
+      assertThat(keys.info(ApiKeyManager.KeySelector.byId(key.id()), true)).isEmpty();
+      assertThat(keys.info(ApiKeyManager.KeySelector.byName("no-such-key-name"), false)).isEmpty();
+
+      ApiKeyManager.CreatedKey all = keys.createAgentKey("java-all", List.of(), null);
+      assertThat(all.expiration()).isNull();
+      assertThat(keys.verify(all.credential(), List.of()).values()).containsOnly(true);
+    }
+  }
+
+  @Test
+  @Order(8)
+  void keyManagementErrorsAreSpecific() {
+    try (ApiKeyManager keys = admin()) {
+      assertThatKind(() -> keys.createAgentKey("x", List.of(Privilege.of("made:up")), null), KeyManagementException.Kind.INVALID_ARGUMENT);
+      assertThatKind(() -> keys.createAgentKey("x", List.of(), "tomorrow"), KeyManagementException.Kind.INVALID_ARGUMENT);
+      assertThatKind(() -> keys.info(new ApiKeyManager.KeySelector(null, null), false), KeyManagementException.Kind.INVALID_ARGUMENT);
+      assertThatKind(() -> keys.info(new ApiKeyManager.KeySelector("a", "b"), false), KeyManagementException.Kind.INVALID_ARGUMENT);
+    }
+    try (ApiKeyManager wrong = as(es.username(), "not-the-password")) {
+      assertThatKind(() -> wrong.createAgentKey("x", List.of(), null), KeyManagementException.Kind.UNAUTHORIZED);
+    }
+    try (ApiKeyManager nowhere = ApiKeyManager.create(ElasticsearchConnection.builder().hosts("http://127.0.0.1:1").basicAuth("a", "b").build())) {
+      assertThatKind(() -> nowhere.agentKeys(false), KeyManagementException.Kind.UNREACHABLE);
+    }
+  }
+
+  private static void assertThatKind(Runnable call, KeyManagementException.Kind kind) {
+    org.assertj.core.api.Assertions.assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(KeyManagementException.class, e -> assertThat(e.kind()).isEqualTo(kind));
+  }
+
+  @Test
+  @Order(9)
+  void missingPrivilegesAreNamedAndTheManagerRoleIsEnough() {
+    createUser("ingest_only", "ingest-only-pw", "{\"cluster\":[\"manage_own_api_key\"],\"applications\":[{\"application\":\"apm\",\"privileges\":[\"event:write\"],\"resources\":[\"*\"]}]}");
+    createUser("no_keys", "no-keys-pw", "{\"applications\":[{\"application\":\"apm\",\"privileges\":[\"event:write\"],\"resources\":[\"*\"]}]}");
+    try (ApiKeyManager ingestOnly = as("ingest_only", "ingest-only-pw"); ApiKeyManager noKeys = as("no_keys", "no-keys-pw")) {
+      assertThat(ingestOnly.createAgentKey("ok", List.of(Privilege.EVENT_WRITE), null).id()).isNotBlank();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> ingestOnly.createAgentKey("too-much", List.of(Privilege.EVENT_WRITE, Privilege.SOURCEMAP_WRITE), null))
+          .isInstanceOfSatisfying(KeyManagementException.class, e -> {
+            assertThat(e.kind()).isEqualTo(KeyManagementException.Kind.MISSING_PRIVILEGES);
+            assertThat(e.missing()).containsExactly("apm:sourcemap:write");
+            assertThat(e.getMessage()).contains("apm:sourcemap:write");
+          });
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> noKeys.createAgentKey("none", List.of(Privilege.EVENT_WRITE), null))
+          .isInstanceOfSatisfying(KeyManagementException.class, e -> assertThat(e.missing()).containsExactly("manage_own_api_key"));
+    }
+    try (ApiKeyManager keys = admin()) {
+      assertThat(keys.createManagerRole("apm_agent_key_role", "default")).isTrue();
+      assertThat(keys.createManagerRole("apm_agent_key_role", "default")).isFalse();
+    }
+    ElasticsearchNode.Response role = es.request("GET", "/_security/role/apm_agent_key_role", null);
+    assertThat(role.json().path("apm_agent_key_role").path("cluster").toString()).contains("manage_own_api_key");
+    assertThat(role.json().path("apm_agent_key_role").path("applications").toString()).contains("feature_apm.all").contains("sourcemap:write");
+    assertThat(es.request("PUT", "/_security/user/key_maker", "{\"password\":\"key-maker-pw\",\"roles\":[\"apm_agent_key_role\"]}").status()).isEqualTo(200);
+    try (ApiKeyManager maker = as("key_maker", "key-maker-pw")) {
+      ApiKeyManager.CreatedKey key = maker.createAgentKey("made-by-manager", List.of(), null);
+      assertThat(maker.verify(key.credential(), List.of()).values()).containsOnly(true);
+    }
+  }
+
+  @Test
+  @Order(9)
+  void serverKeysCarryTheirRoleDescriptorsAndTheBeatsFormat() {
+    try (ApiKeyManager keys = admin()) {
+      ApiKeyManager.CreatedKey writer = keys.createServerKey("apm_host001", List.of(), "30d");
+      assertThat(writer.beatsFormat()).isEqualTo(writer.id() + ":" + writer.apiKey());
+      ApiKeyManager.CreatedKey monitoring = keys.createServerKey("apm_monitor001", List.of(ServerKeyRole.MONITORING), null);
+      String ask = "{\"index\":[{\"names\":[\"traces-apm-default\"],\"privileges\":[\"create_doc\"]},{\"names\":[\".monitoring-beats-8\"],\"privileges\":[\"create_doc\"]}]}";
+      ElasticsearchNode.Response w = es.request("ApiKey " + writer.encoded(), "POST", "/_security/user/_has_privileges", ask);
+      assertThat(w.json().path("index").path("traces-apm-default").path("create_doc").asBoolean()).isTrue();
+      assertThat(w.json().path("index").path(".monitoring-beats-8").path("create_doc").asBoolean()).isFalse();
+      ElasticsearchNode.Response m = es.request("ApiKey " + monitoring.encoded(), "POST", "/_security/user/_has_privileges", ask);
+      assertThat(m.json().path("index").path("traces-apm-default").path("create_doc").asBoolean()).isFalse();
+      assertThat(m.json().path("index").path(".monitoring-beats-8").path("create_doc").asBoolean()).isTrue();
+    }
+  }
+
   @Test
   @Order(10)
   void elasticsearchStoppedIsA503WithinTheDeadlineAndCachedKeysKeepTheirAnswers() {

@@ -1,0 +1,44 @@
+package dev.intakeauth.elasticsearch;
+
+/**
+ * Role descriptors of an intake server's own API key for writing to Elasticsearch, in APM Server's
+ * shape.
+ */
+public enum ServerKeyRole {
+  /** {@code apm_writer}: cluster {@code monitor}; create documents in the APM data streams. */
+  WRITER("apm_writer",
+      "{\"cluster\":[\"monitor\"],\"index\":[{\"names\":[\"traces-apm*\",\"logs-apm*\",\"metrics-apm*\"],\"privileges\":[\"auto_configure\",\"create_doc\"]}]}"),
+  /** {@code apm_sourcemap}: read source maps. */
+  SOURCEMAP("apm_sourcemap", "{\"index\":[{\"names\":[\".apm-source-map\"],\"privileges\":[\"read\"]}]}"),
+  /** {@code apm_agentcfg}: read central agent configuration. */
+  AGENT_CONFIG("apm_agentcfg",
+      "{\"index\":[{\"names\":[\".apm-agent-configuration\"],\"privileges\":[\"read\"],\"allow_restricted_indices\":true}]}"),
+  /** {@code apm_monitoring}: publish monitoring data. */
+  MONITORING("apm_monitoring", "{\"index\":[{\"names\":[\".monitoring-beats-*\"],\"privileges\":[\"create_index\",\"create_doc\"]}]}");
+
+  private final String descriptorName;
+  private final String descriptorJson;
+
+  ServerKeyRole(String descriptorName, String descriptorJson) {
+    this.descriptorName = descriptorName;
+    this.descriptorJson = descriptorJson;
+  }
+
+  /**
+   * The role descriptor's name in the key.
+   *
+   * @return for example {@code apm_writer}
+   */
+  public String descriptorName() {
+    return descriptorName;
+  }
+
+  /**
+   * The role descriptor, as JSON.
+   *
+   * @return the descriptor
+   */
+  public String descriptorJson() {
+    return descriptorJson;
+  }
+}
