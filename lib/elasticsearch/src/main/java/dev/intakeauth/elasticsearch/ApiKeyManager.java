@@ -52,11 +52,13 @@ public final class ApiKeyManager implements AutoCloseable {
   private static final Pattern EXPIRATION = Pattern.compile("[1-9][0-9]{0,8}(ms|s|m|h|d)");
 
   private final RestClient client;
+  private final String hosts;
   private final ApplicationPrivileges application;
   private final Clock clock;
 
-  private ApiKeyManager(RestClient client, ApplicationPrivileges application, Clock clock) {
+  private ApiKeyManager(RestClient client, String hosts, ApplicationPrivileges application, Clock clock) {
     this.client = client;
+    this.hosts = hosts;
     this.application = application;
     this.clock = clock;
   }
@@ -79,7 +81,7 @@ public final class ApiKeyManager implements AutoCloseable {
    * @return the manager
    */
   public static ApiKeyManager create(ElasticsearchConnection admin, ApplicationPrivileges application) {
-    return new ApiKeyManager(admin.newClient(), application, Clock.systemUTC());
+    return new ApiKeyManager(admin.newClient(), admin.hostsText(), application, Clock.systemUTC());
   }
 
   /** A key just created. Show the secret once; {@code toString()} never does. */
@@ -258,7 +260,7 @@ public final class ApiKeyManager implements AutoCloseable {
     List<String> missing = missingToGrant(granted);
     if (!missing.isEmpty()) {
       throw new KeyManagementException(KeyManagementException.Kind.MISSING_PRIVILEGES,
-          "the administrator lacks the privileges to create this key: " + String.join(", ", missing), missing);
+          "the user creating the key lacks these privileges: " + String.join(", ", missing), missing);
     }
     ObjectNode app = JSON.createObjectNode().put("application", application.application());
     ArrayNode names = app.putArray("privileges");
@@ -424,7 +426,16 @@ public final class ApiKeyManager implements AutoCloseable {
     }
     body.set("role_descriptors", descriptors);
     body.set("metadata", JSON.createObjectNode().put("application", application.application()));
-    JsonNode r = call("POST", "/_security/api_key", body.toString(), null);
+    JsonNode r;
+    try {
+      r = call("POST", "/_security/api_key", body.toString(), null);
+    } catch (KeyManagementException e) {
+      if (e.getMessage().contains("derived api keys")) {
+        throw new KeyManagementException(KeyManagementException.Kind.INVALID_ARGUMENT,
+            "Elasticsearch does not let an API key create keys that carry privileges; create keys with a user's credentials");
+      }
+      throw e;
+    }
     Instant expires = r.hasNonNull("expiration") ? Instant.ofEpochMilli(r.get("expiration").asLong()) : null;
     return new CreatedKey(r.path("id").asText(), r.path("name").asText(name), expires, r.path("api_key").asText());
   }
@@ -483,7 +494,7 @@ public final class ApiKeyManager implements AutoCloseable {
       throw fromStatus(e.getResponse(), as != null);
     } catch (IOException e) {
       throw new KeyManagementException(KeyManagementException.Kind.UNREACHABLE,
-          "Elasticsearch is unreachable (" + e.getClass().getSimpleName() + ")");
+          "Elasticsearch is unreachable at " + hosts + ": " + ElasticsearchConnection.describe(e));
     }
     try (InputStream in = response.getEntity().getContent()) {
       return JSON.readTree(in);

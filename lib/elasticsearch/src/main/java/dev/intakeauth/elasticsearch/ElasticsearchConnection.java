@@ -141,6 +141,39 @@ public final class ElasticsearchConnection {
     return "ElasticsearchConnection" + urls + (authorization != null ? " with credentials" : "");
   }
 
+  /** The URLs, for messages: {@code http://a:9200, http://b:9200}. */
+  String hostsText() {
+    List<String> urls = new ArrayList<>();
+    for (HttpHost h : hosts) {
+      urls.add(h.toURI());
+    }
+    return String.join(", ", urls);
+  }
+
+  /**
+   * Why a request failed without an answer, in words, without the exception's message (which may
+   * carry addresses or certificate details that do not help).
+   */
+  static String describe(Throwable failure) {
+    Throwable e = failure;
+    while (e.getCause() != null && e.getCause() != e && !(e instanceof java.net.ConnectException)) {
+      e = e.getCause();
+    }
+    if (e instanceof java.net.ConnectException) {
+      return "connection refused";
+    }
+    if (e instanceof java.net.SocketTimeoutException || e instanceof java.util.concurrent.TimeoutException) {
+      return "timed out";
+    }
+    if (e instanceof java.net.UnknownHostException) {
+      return "unknown host";
+    }
+    if (e instanceof javax.net.ssl.SSLException) {
+      return "TLS handshake failed (is the CA certificate or fingerprint right?)";
+    }
+    return e.getClass().getSimpleName();
+  }
+
   private static HttpHost host(String url) {
     URI uri;
     try {

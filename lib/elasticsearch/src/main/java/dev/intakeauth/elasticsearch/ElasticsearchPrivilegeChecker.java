@@ -214,7 +214,7 @@ public final class ElasticsearchPrivilegeChecker implements PrivilegeChecker, Au
     if (exception instanceof ResponseException re) {
       return byStatus(re.getResponse().getStatusLine().getStatusCode(), re.getResponse());
     }
-    return unavailable("Elasticsearch unreachable (" + exception.getClass().getSimpleName() + ")", null);
+    return unavailable("Elasticsearch unreachable (" + ElasticsearchConnection.describe(exception) + ")", null);
   }
 
   private static CheckResult byStatus(int status, Response response) {
