@@ -83,7 +83,6 @@ final class TestServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     server.stop();
-    client.close();
   }
 
   /** A PKCS12 key store with a self-signed EC certificate for 127.0.0.1 and localhost, made by keytool once. */
