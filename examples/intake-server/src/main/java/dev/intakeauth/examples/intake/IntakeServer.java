@@ -1,0 +1,312 @@
+package dev.intakeauth.examples.intake;
+
+import dev.intakeauth.AnonymousPolicy;
+import dev.intakeauth.AnonymousRateLimiter;
+import dev.intakeauth.Authenticator;
+import dev.intakeauth.ClientAddressResolver;
+import dev.intakeauth.InMemoryKeyStore;
+import dev.intakeauth.Privilege;
+import dev.intakeauth.PrivilegeChecker;
+import dev.intakeauth.elasticsearch.ElasticsearchConnection;
+import dev.intakeauth.elasticsearch.ElasticsearchPrivilegeChecker;
+import dev.intakeauth.servlet.IntakeAuthFilter;
+import jakarta.servlet.DispatcherType;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * An APM-compatible intake server on embedded Jetty 12, authorized by intake-auth. Without
+ * {@code --config} it starts a secured demo on the spot: TLS with a fresh self-signed pair, one API
+ * key with every privilege in an in-memory key file, and a {@code curl} line to try it.
+ */
+@Command(name = "intake-server", mixinStandardHelpOptions = true,
+    description = "An APM-compatible intake server that authorizes agents like APM Server.")
+public final class IntakeServer implements Callable<Integer>, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(IntakeServer.class);
+
+  @Option(names = {"-c", "--config"}, description = "YAML file with apm-server.* settings (default: a secured demo).")
+  @Nullable Path config;
+
+  @Option(names = "--self-signed", paramLabel = "DIR", description = "Write a self-signed cert.pem and key.pem for localhost into DIR, and exit.")
+  @Nullable Path selfSigned;
+
+  private @Nullable Server server;
+  private @Nullable IntakeServlet servlet;
+  private @Nullable PrivilegeChecker keys;
+  private String baseUrl = "";
+  private @Nullable String tryIt;
+  private final Map<String, String> environment;
+  private final PrintStream out;
+
+  IntakeServer(Map<String, String> environment, PrintStream out) {
+    this.environment = environment;
+    this.out = out;
+  }
+
+  /**
+   * Starts the server; it runs until the process stops.
+   *
+   * @param args {@code [--config FILE]}, {@code --self-signed DIR}, {@code --help}
+   */
+  public static void main(String[] args) {
+    IntakeServer server = new IntakeServer(System.getenv(), System.out);
+    CommandLine cl = new CommandLine(server);
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      commandLine.getErr().println("Error: " + (ex instanceof ConfigException || ex instanceof IOException ? ex.getMessage()
+          : "the server could not start (" + ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage()) + ")"));
+      return 1;
+    });
+    int code = cl.execute(args);
+    if (code != 0 || server.server == null) {
+      System.exit(code);
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+    try {
+      server.server.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (selfSigned != null) {
+      Path[] pair = Pem.selfSigned(selfSigned);
+      out.println("Wrote " + pair[0] + " and " + pair[1]);
+      out.println("Use them as apm-server.ssl.certificate and apm-server.ssl.key; clients trust cert.pem (curl --cacert " + pair[0] + ").");
+      return 0;
+    }
+    ServerConfig settings = config != null ? ServerConfig.load(config, environment) : demo();
+    start(settings);
+    out.println("intake-server listening on " + baseUrl);
+    if (tryIt != null) {
+      out.println("Try it (an agent sending one transaction with the demo API key):");
+      out.println(tryIt);
+    }
+    out.flush();
+    return 0;
+  }
+
+  /** The secured demo: a fresh self-signed pair, one API key with every privilege, TLS on. */
+  private ServerConfig demo() throws IOException, InterruptedException {
+    Path dir = Files.createTempDirectory("intake-server-demo");
+    Path[] pair = Pem.selfSigned(dir);
+    InMemoryKeyStore.NewKey key = InMemoryKeyStore.generateKey("demo-agent",
+        List.of(Privilege.EVENT_WRITE, Privilege.AGENT_CONFIG_READ, Privilege.SOURCEMAP_WRITE), null);
+    Files.writeString(dir.resolve("keys.txt"), "# id  secret-hash  privileges  [expires]\n" + key.stored().toLine() + "\n");
+    Files.writeString(dir.resolve("events.ndjson"), """
+        {"metadata":{"service":{"name":"checkout","agent":{"name":"java","version":"1.52.0"}}}}
+        {"transaction":{"id":"945254c567a5417e","trace_id":"0123456789abcdef0123456789abcdef","name":"GET /cart","type":"request","duration":32.5,"span_count":{"started":0}}}
+        """);
+    Files.writeString(dir.resolve("apm-server.yml"), """
+        # The demo's settings; copy and edit them, then run with --config.
+        apm-server:
+          host: "127.0.0.1:8200"
+          auth:
+            api_key:
+              enabled: true
+          ssl:
+            certificate: cert.pem
+            key: key.pem
+        intake-auth:
+          keys_file: keys.txt
+        """);
+    ServerConfig settings = ServerConfig.load(dir.resolve("apm-server.yml"), environment);
+    tryIt = "curl -sS -i --cacert " + pair[0] + " -H 'Authorization: ApiKey " + key.credential().encoded() + "'"
+        + " -H 'Content-Type: application/x-ndjson' --data-binary @" + dir.resolve("events.ndjson") + " %s/intake/v2/events";
+    out.println("Demo files (self-signed TLS pair, key file, settings, sample events) in " + dir);
+    return settings;
+  }
+
+  /**
+   * Starts Jetty with the filter and the intake servlet.
+   *
+   * @param settings the settings
+   * @throws Exception if Jetty cannot start
+   */
+  void start(ServerConfig settings) throws Exception {
+    LOG.info("settings: {}", settings);
+    Authenticator.Builder auth = Authenticator.builder().secretToken(settings.secretToken());
+    if (settings.apiKeysEnabled()) {
+      keys = apiKeys(settings);
+      auth.apiKeys(keys);
+    }
+    boolean anonymous = settings.anonymousEnabled();
+    Authenticator authenticator = auth.anonymous(anonymous).build();
+
+    IntakeAuthFilter filter = IntakeAuthFilter.builder(authenticator)
+        .anonymousPolicy(AnonymousPolicy.builder()
+            .allowAgents(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_AGENT)))
+            .allowServices(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_SERVICE))).build())
+        .rateLimiter(AnonymousRateLimiter.builder()
+            .eventsPerSecond(settings.integer(ServerConfig.Setting.EVENT_LIMIT))
+            .maxClients(settings.integer(ServerConfig.Setting.IP_LIMIT)).build())
+        .clientAddresses(trustedProxies(settings))
+        .serverTls(settings.tlsEnabled())
+        .allowCredentialsOverPlainHttp(settings.bool(ServerConfig.Setting.ALLOW_PLAIN_HTTP_CREDENTIALS))
+        .realm("apm-server")
+        .build();
+
+    Server jetty = new Server(new QueuedThreadPool(200, 8));
+    ServerConnector connector;
+    if (settings.tlsEnabled()) {
+      SslContextFactory.Server ssl = new SslContextFactory.Server();
+      ssl.setKeyStore(Pem.keyStore(java.util.Objects.requireNonNull(settings.tlsCertificate()), java.util.Objects.requireNonNull(settings.tlsKey())));
+      ssl.setKeyStorePassword(new String(Pem.STORE_PASSWORD));
+      HttpConfiguration https = new HttpConfiguration();
+      SecureRequestCustomizer secure = new SecureRequestCustomizer();
+      secure.setSniHostCheck(false);
+      https.addCustomizer(secure);
+      https.setSendServerVersion(false);
+      connector = new ServerConnector(jetty, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+    } else {
+      HttpConfiguration http = new HttpConfiguration();
+      http.setSendServerVersion(false);
+      connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+    }
+    connector.setHost(settings.bindHost());
+    connector.setPort(settings.port());
+    jetty.addConnector(connector);
+
+    ServletContextHandler context = new ServletContextHandler();
+    context.setContextPath("/");
+    FilterHolder f = new FilterHolder(filter);
+    f.setAsyncSupported(true);
+    context.addFilter(f, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+    servlet = new IntakeServlet(settings.integer(ServerConfig.Setting.MAX_EVENT_SIZE));
+    ServletHolder s = new ServletHolder(servlet);
+    s.setAsyncSupported(true);
+    context.addServlet(s, "/*");
+    jetty.setHandler(context);
+    try {
+      jetty.start();
+    } catch (IOException e) {
+      jetty.stop();
+      throw new ConfigException("apm-server.host: cannot listen on " + settings.string(ServerConfig.Setting.HOST) + " (" + e.getMessage() + ")");
+    }
+    server = jetty;
+    String host = settings.bindHost().contains(":") ? "[" + settings.bindHost() + "]" : settings.bindHost();
+    baseUrl = (settings.tlsEnabled() ? "https://" : "http://") + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + connector.getLocalPort();
+    if (tryIt != null) {
+      tryIt = String.format(tryIt, baseUrl);
+    }
+    LOG.info("listening on {} (secret token: {}, API keys: {}, anonymous: {})", baseUrl,
+        settings.secretToken() != null ? "on" : "off", settings.apiKeysEnabled() ? (keys instanceof InMemoryKeyStore ? "key file" : "Elasticsearch") : "off",
+        anonymous ? "on" : "off");
+  }
+
+  private static PrivilegeChecker apiKeys(ServerConfig settings) throws IOException {
+    List<String> hosts = settings.elasticsearchHosts();
+    if (hosts.isEmpty()) {
+      Path file = java.util.Objects.requireNonNull(settings.keysFile());
+      try {
+        return InMemoryKeyStore.load(file);
+      } catch (IOException e) {
+        throw new ConfigException("intake-auth.keys_file: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("intake-auth.keys_file: " + e.getMessage());
+      }
+    }
+    for (ServerConfig.Setting ignored : List.of(ServerConfig.Setting.ES_USERNAME, ServerConfig.Setting.ES_PASSWORD, ServerConfig.Setting.ES_API_KEY)) {
+      if (settings.optional(ignored) != null) {
+        LOG.info("{} is not used: each API key's privileges are checked with the agent's own key", ignored.key);
+      }
+    }
+    String protocol = settings.optional(ServerConfig.Setting.ES_PROTOCOL);
+    List<String> urls = new ArrayList<>();
+    for (String h : hosts) {
+      urls.add(h.contains("://") ? h : (protocol == null ? "http" : protocol) + "://" + h);
+    }
+    ElasticsearchConnection.Builder connection = ElasticsearchConnection.builder().socketTimeout(settings.elasticsearchTimeout());
+    try {
+      connection.hosts(urls);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(ServerConfig.Setting.ES_HOSTS.key + ": " + e.getMessage());
+    }
+    String path = settings.optional(ServerConfig.Setting.ES_PATH);
+    if (path != null) {
+      connection.pathPrefix(path);
+    }
+    List<String> cas = settings.list(ServerConfig.Setting.ES_CA);
+    if (cas.size() > 1) {
+      throw new ConfigException(ServerConfig.Setting.ES_CA.key + ": give one PEM file (it may hold several certificates)");
+    }
+    if (!cas.isEmpty()) {
+      connection.caCertificate(settings.resolve(cas.get(0)));
+    }
+    String fingerprint = settings.optional(ServerConfig.Setting.ES_FINGERPRINT);
+    if (fingerprint != null) {
+      connection.trustedFingerprint(fingerprint);
+    }
+    int limit = settings.integer(ServerConfig.Setting.API_KEY_LIMIT);
+    return ElasticsearchPrivilegeChecker.create(connection.build())
+        .cached(b -> b.newKeysPerMinute(limit).limitSettingName(ServerConfig.Setting.API_KEY_LIMIT.key));
+  }
+
+  private static ClientAddressResolver trustedProxies(ServerConfig settings) {
+    List<String> proxies = settings.list(ServerConfig.Setting.TRUSTED_PROXIES);
+    try {
+      return proxies.isEmpty() ? ClientAddressResolver.direct() : ClientAddressResolver.trusting(proxies);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(ServerConfig.Setting.TRUSTED_PROXIES.key + ": " + e.getMessage());
+    }
+  }
+
+  /** Where the server listens, such as {@code https://127.0.0.1:8200}. */
+  String baseUrl() {
+    return baseUrl;
+  }
+
+  /** The demo's ready-to-paste curl line, or null when a configuration file was given. */
+  @Nullable String tryIt() {
+    return tryIt;
+  }
+
+  long acceptedEvents() {
+    return servlet == null ? 0 : servlet.acceptedEvents.get();
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (server != null) {
+        server.stop();
+      }
+    } catch (Exception e) {
+      LOG.debug("stopping: {}", e.getClass().getSimpleName());
+    }
+    if (keys instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.debug("closing the key backend: {}", e.getClass().getSimpleName());
+      }
+    }
+  }
+}

@@ -1,0 +1,426 @@
+package dev.intakeauth.examples.intake;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The server's settings, named as APM Server names them ({@code apm-server.auth.secret_token} ...),
+ * plus a few of ours under {@code intake-auth.}. Read from a YAML file in nested or dotted form;
+ * {@code ${VAR}} and {@code ${VAR:default}} in values are replaced from the environment, and an
+ * environment variable named like the setting ({@code APM_SERVER_AUTH_SECRET_TOKEN}) overrides it.
+ * Unknown settings and bad values fail with a message that names the setting.
+ */
+public final class ServerConfig {
+
+  /** Every setting, with its type and default. */
+  enum Setting {
+    HOST("apm-server.host", Type.STRING, "127.0.0.1:8200"),
+    MAX_EVENT_SIZE("apm-server.max_event_size", Type.POSITIVE_INT, "307200"),
+    SECRET_TOKEN("apm-server.auth.secret_token", Type.STRING, null),
+    API_KEY_ENABLED("apm-server.auth.api_key.enabled", Type.BOOLEAN, "false"),
+    API_KEY_LIMIT("apm-server.auth.api_key.limit", Type.POSITIVE_INT, "100"),
+    ES_HOSTS("apm-server.auth.api_key.elasticsearch.hosts", Type.LIST, null),
+    ES_USERNAME("apm-server.auth.api_key.elasticsearch.username", Type.STRING, null),
+    ES_PASSWORD("apm-server.auth.api_key.elasticsearch.password", Type.STRING, null),
+    ES_API_KEY("apm-server.auth.api_key.elasticsearch.api_key", Type.STRING, null),
+    ES_PROTOCOL("apm-server.auth.api_key.elasticsearch.protocol", Type.STRING, null),
+    ES_PATH("apm-server.auth.api_key.elasticsearch.path", Type.STRING, null),
+    ES_TIMEOUT("apm-server.auth.api_key.elasticsearch.timeout", Type.DURATION, "5s"),
+    ES_CA("apm-server.auth.api_key.elasticsearch.ssl.certificate_authorities", Type.LIST, null),
+    ES_FINGERPRINT("apm-server.auth.api_key.elasticsearch.ssl.ca_trusted_fingerprint", Type.STRING, null),
+    RUM_ENABLED("apm-server.rum.enabled", Type.BOOLEAN, "false"),
+    ANONYMOUS_ENABLED("apm-server.auth.anonymous.enabled", Type.BOOLEAN, null),
+    ALLOW_AGENT("apm-server.auth.anonymous.allow_agent", Type.LIST, "rum-js,js-base"),
+    ALLOW_SERVICE("apm-server.auth.anonymous.allow_service", Type.LIST, ""),
+    EVENT_LIMIT("apm-server.auth.anonymous.rate_limit.event_limit", Type.POSITIVE_INT, "300"),
+    IP_LIMIT("apm-server.auth.anonymous.rate_limit.ip_limit", Type.POSITIVE_INT, "1000"),
+    SSL_ENABLED("apm-server.ssl.enabled", Type.BOOLEAN, null),
+    SSL_CERTIFICATE("apm-server.ssl.certificate", Type.STRING, null),
+    SSL_KEY("apm-server.ssl.key", Type.STRING, null),
+    KEYS_FILE("intake-auth.keys_file", Type.STRING, null),
+    TRUSTED_PROXIES("intake-auth.trusted_proxies", Type.LIST, ""),
+    ALLOW_PLAIN_HTTP_CREDENTIALS("intake-auth.allow_plain_http_credentials", Type.BOOLEAN, "false");
+
+    final String key;
+    final Type type;
+    final @Nullable String defaultValue;
+
+    Setting(String key, Type type, @Nullable String defaultValue) {
+      this.key = key;
+      this.type = type;
+      this.defaultValue = defaultValue;
+    }
+
+    /** {@code apm-server.auth.secret_token} → {@code APM_SERVER_AUTH_SECRET_TOKEN}. */
+    String environmentName() {
+      return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+  }
+
+  enum Type { STRING, BOOLEAN, POSITIVE_INT, DURATION, LIST }
+
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}");
+  private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m|h)");
+
+  private final Map<Setting, Object> values;
+  private final @Nullable Path source;
+
+  private ServerConfig(Map<Setting, Object> values, @Nullable Path source) {
+    this.values = values;
+    this.source = source;
+  }
+
+  /**
+   * Reads a YAML file.
+   *
+   * @param file the file
+   * @param environment the environment, for overrides and {@code ${VAR}}
+   * @return the settings
+   * @throws ConfigException naming the bad setting
+   */
+  public static ServerConfig load(Path file, Map<String, String> environment) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read the configuration file " + file + " (" + e.getClass().getSimpleName() + ")");
+    }
+    return parse(text, file, environment);
+  }
+
+  /**
+   * The settings when no file is given: defaults and environment overrides.
+   *
+   * @param environment the environment
+   * @return the settings
+   */
+  public static ServerConfig defaults(Map<String, String> environment) {
+    return parse("", null, environment);
+  }
+
+  static ServerConfig parse(String yaml, @Nullable Path source, Map<String, String> environment) {
+    Map<String, JsonNode> flat = new TreeMap<>();
+    if (!yaml.isBlank()) {
+      JsonNode root;
+      try {
+        root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+      } catch (JsonProcessingException e) {
+        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+        throw new ConfigException("the configuration is not valid YAML" + where + ": " + e.getOriginalMessage());
+      }
+      if (root != null && !root.isMissingNode() && !root.isNull()) {
+        if (!root.isObject()) {
+          throw new ConfigException("the configuration must be a YAML mapping of settings");
+        }
+        flatten("", root, flat);
+      }
+    }
+    Map<String, Setting> byKey = new LinkedHashMap<>();
+    for (Setting s : Setting.values()) {
+      byKey.put(s.key, s);
+    }
+    for (String key : flat.keySet()) {
+      if (!byKey.containsKey(key)) {
+        throw new ConfigException("unknown setting \"" + key + "\"" + suggestion(key, byKey.keySet()));
+      }
+    }
+    Map<Setting, Object> values = new LinkedHashMap<>();
+    for (Setting s : Setting.values()) {
+      String fromEnv = environment.get(s.environmentName());
+      Object raw;
+      if (fromEnv != null) {
+        raw = fromEnv;
+      } else if (flat.containsKey(s.key)) {
+        raw = flat.get(s.key);
+      } else {
+        raw = s.defaultValue;
+      }
+      if (raw == null) {
+        continue;
+      }
+      values.put(s, convert(s, raw, environment));
+    }
+    ServerConfig config = new ServerConfig(values, source);
+    config.check();
+    return config;
+  }
+
+  private static void flatten(String prefix, JsonNode node, Map<String, JsonNode> out) {
+    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> f = fields.next();
+      String key = prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey();
+      if (f.getValue().isObject()) {
+        flatten(key, f.getValue(), out);
+      } else {
+        out.put(key, f.getValue());
+      }
+    }
+  }
+
+  private static Object convert(Setting s, Object raw, Map<String, String> environment) {
+    if (s.type == Type.LIST) {
+      List<String> items = new ArrayList<>();
+      if (raw instanceof JsonNode node && node.isArray()) {
+        for (JsonNode item : node) {
+          if (!item.isValueNode()) {
+            throw new ConfigException(s.key + ": expected a list of strings");
+          }
+          items.add(expand(s, item.asText(), environment));
+        }
+      } else {
+        String text = raw instanceof JsonNode node ? scalar(s, node) : (String) raw;
+        for (String part : expand(s, text, environment).split(",")) {
+          if (!part.isBlank()) {
+            items.add(part.strip());
+          }
+        }
+      }
+      return List.copyOf(items);
+    }
+    String text = expand(s, raw instanceof JsonNode node ? scalar(s, node) : (String) raw, environment).strip();
+    return switch (s.type) {
+      case STRING -> text;
+      case BOOLEAN -> switch (text.toLowerCase(Locale.ROOT)) {
+        case "true" -> Boolean.TRUE;
+        case "false" -> Boolean.FALSE;
+        default -> throw new ConfigException(s.key + ": expected true or false, got \"" + shown(s, text) + "\"");
+      };
+      case POSITIVE_INT -> {
+        try {
+          int n = Integer.parseInt(text);
+          if (n <= 0) {
+            throw new NumberFormatException();
+          }
+          yield n;
+        } catch (NumberFormatException e) {
+          throw new ConfigException(s.key + ": expected a positive whole number, got \"" + shown(s, text) + "\"");
+        }
+      }
+      case DURATION -> {
+        Matcher m = DURATION.matcher(text);
+        if (!m.matches()) {
+          throw new ConfigException(s.key + ": expected a duration such as 500ms, 5s, 1m, got \"" + shown(s, text) + "\"");
+        }
+        long n = Long.parseLong(m.group(1));
+        yield switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          default -> Duration.ofHours(n);
+        };
+      }
+      case LIST -> throw new IllegalStateException();
+    };
+  }
+
+  private static String scalar(Setting s, JsonNode node) {
+    if (!node.isValueNode() || node.isNull()) {
+      throw new ConfigException(s.key + ": expected a single value");
+    }
+    return node.asText();
+  }
+
+  private static String expand(Setting s, String text, Map<String, String> environment) {
+    Matcher m = VARIABLE.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String value = environment.get(m.group(1));
+      if (value == null) {
+        value = m.group(2);
+      }
+      if (value == null) {
+        throw new ConfigException(s.key + ": environment variable " + m.group(1) + " is not set and has no default");
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(value));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  /** Never shows the value of a secret setting in a message. */
+  private static String shown(Setting s, String text) {
+    boolean secret = s == Setting.SECRET_TOKEN || s == Setting.ES_PASSWORD || s == Setting.ES_API_KEY;
+    return secret ? "***" : text.length() > 60 ? text.substring(0, 60) + "..." : text;
+  }
+
+  private static String suggestion(String key, Iterable<String> known) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : known) {
+      int d = distance(key, k);
+      if (d < bestDistance) {
+        best = k;
+        bestDistance = d;
+      }
+    }
+    return best != null && bestDistance <= Math.max(3, key.length() / 5) ? " (did you mean \"" + best + "\"?)" : "";
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  private void check() {
+    String host = string(Setting.HOST);
+    int colon = host.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new ConfigException(Setting.HOST.key + ": expected host:port, such as 127.0.0.1:8200");
+    }
+    try {
+      int port = Integer.parseInt(host.substring(colon + 1));
+      if (port < 0 || port > 65535) {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      throw new ConfigException(Setting.HOST.key + ": the port must be a number from 0 to 65535");
+    }
+    if (secretToken() != null && secretToken().isEmpty()) {
+      throw new ConfigException(Setting.SECRET_TOKEN.key + ": must not be empty (leave it out to turn secret tokens off)");
+    }
+    if (tlsEnabled() && (tlsCertificate() == null || tlsKey() == null)) {
+      throw new ConfigException(Setting.SSL_ENABLED.key + ": TLS needs apm-server.ssl.certificate and apm-server.ssl.key");
+    }
+    if (!apiKeysEnabled() && (values.containsKey(Setting.ES_HOSTS) || values.containsKey(Setting.KEYS_FILE))) {
+      throw new ConfigException(Setting.API_KEY_ENABLED.key + ": API keys are configured but not enabled; set it to true");
+    }
+    if (apiKeysEnabled() && elasticsearchHosts().isEmpty() && keysFile() == null) {
+      throw new ConfigException(Setting.API_KEY_ENABLED.key + ": give apm-server.auth.api_key.elasticsearch.hosts or intake-auth.keys_file");
+    }
+    if (anonymousEnabled() && secretToken() == null && !apiKeysEnabled()) {
+      throw new ConfigException(Setting.ANONYMOUS_ENABLED.key + ": anonymous access needs a secret token or API keys (without them every request is let in)");
+    }
+  }
+
+  String string(Setting s) {
+    return (String) values.get(s);
+  }
+
+  @Nullable String optional(Setting s) {
+    return (String) values.get(s);
+  }
+
+  @SuppressWarnings("unchecked")
+  List<String> list(Setting s) {
+    return (List<String>) values.getOrDefault(s, List.of());
+  }
+
+  int integer(Setting s) {
+    return (Integer) values.get(s);
+  }
+
+  boolean bool(Setting s) {
+    return Boolean.TRUE.equals(values.get(s));
+  }
+
+  /** The host part of {@code apm-server.host}. */
+  String bindHost() {
+    String host = string(Setting.HOST);
+    String h = host.substring(0, host.lastIndexOf(':'));
+    return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+  }
+
+  int port() {
+    String host = string(Setting.HOST);
+    return Integer.parseInt(host.substring(host.lastIndexOf(':') + 1));
+  }
+
+  @Nullable String secretToken() {
+    return optional(Setting.SECRET_TOKEN);
+  }
+
+  boolean apiKeysEnabled() {
+    return bool(Setting.API_KEY_ENABLED);
+  }
+
+  List<String> elasticsearchHosts() {
+    return list(Setting.ES_HOSTS);
+  }
+
+  @Nullable Path keysFile() {
+    String f = optional(Setting.KEYS_FILE);
+    return f == null ? null : resolve(f);
+  }
+
+  boolean anonymousEnabled() {
+    Object explicit = values.get(Setting.ANONYMOUS_ENABLED);
+    // APM Server's default: anonymous access follows RUM when another method is configured
+    return explicit != null ? (Boolean) explicit : bool(Setting.RUM_ENABLED) && (secretToken() != null || apiKeysEnabled());
+  }
+
+  boolean tlsEnabled() {
+    Object explicit = values.get(Setting.SSL_ENABLED);
+    return explicit != null ? (Boolean) explicit : values.containsKey(Setting.SSL_CERTIFICATE);
+  }
+
+  @Nullable Path tlsCertificate() {
+    String f = optional(Setting.SSL_CERTIFICATE);
+    return f == null ? null : resolve(f);
+  }
+
+  @Nullable Path tlsKey() {
+    String f = optional(Setting.SSL_KEY);
+    return f == null ? null : resolve(f);
+  }
+
+  Duration elasticsearchTimeout() {
+    return (Duration) values.get(Setting.ES_TIMEOUT);
+  }
+
+  /** Relative paths are relative to the configuration file's directory. */
+  Path resolve(String path) {
+    Path p = Path.of(path);
+    if (p.isAbsolute() || source == null || source.toAbsolutePath().getParent() == null) {
+      return p;
+    }
+    return source.toAbsolutePath().getParent().resolve(p);
+  }
+
+  /** The settings in effect, secrets masked, for the start-up log. */
+  @Override
+  public String toString() {
+    List<String> lines = new ArrayList<>();
+    for (Map.Entry<Setting, Object> e : values.entrySet()) {
+      Setting s = e.getKey();
+      boolean secret = s == Setting.SECRET_TOKEN || s == Setting.ES_PASSWORD || s == Setting.ES_API_KEY;
+      lines.add(s.key + "=" + (secret ? "***" : e.getValue()));
+    }
+    return String.join(", ", lines);
+  }
+
+  static List<String> knownSettings() {
+    return Arrays.stream(Setting.values()).map(s -> s.key).toList();
+  }
+}
