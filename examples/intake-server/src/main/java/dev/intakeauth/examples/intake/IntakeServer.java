@@ -76,12 +76,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
    */
   public static void main(String[] args) {
     IntakeServer server = new IntakeServer(System.getenv(), System.out);
-    CommandLine cl = new CommandLine(server);
-    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      commandLine.getErr().println("Error: " + (ex instanceof ConfigException || ex instanceof IOException ? ex.getMessage()
-          : "the server could not start (" + ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage()) + ")"));
-      return 1;
-    });
+    CommandLine cl = commandLine(server);
     int code = cl.execute(args);
     if (code != 0 || server.server == null) {
       System.exit(code);
@@ -92,6 +87,18 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** The command line, with errors reported as one line and exit code 1. */
+  static CommandLine commandLine(IntakeServer server) {
+    CommandLine cl = new CommandLine(server);
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      server.close();
+      commandLine.getErr().println("Error: " + (ex instanceof ConfigException || ex instanceof IOException ? ex.getMessage()
+          : "the server could not start (" + ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage()) + ")"));
+      return 1;
+    });
+    return cl;
   }
 
   @Override
