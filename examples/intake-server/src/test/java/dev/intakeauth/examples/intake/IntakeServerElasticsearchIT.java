@@ -1,0 +1,87 @@
+package dev.intakeauth.examples.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.intakeauth.testes.ElasticsearchNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The example server end to end against a real, secured Elasticsearch 8.15 with keys of different privileges. */
+class IntakeServerElasticsearchIT {
+
+  @TempDir Path dir;
+
+  @Test
+  void apiKeysGetExactlyTheirPrivilegesThroughTheServer() throws Exception {
+    try (ElasticsearchNode es = ElasticsearchNode.start("8.15.0")) {
+      String writer = "ApiKey " + es.createApiKey("writer", ElasticsearchNode.apmRole("event:write"), null).encoded();
+      String config = "ApiKey " + es.createApiKey("config", ElasticsearchNode.apmRole("config_agent:read"), null).encoded();
+      String all = "ApiKey " + es.createApiKey("all", ElasticsearchNode.apmRole("event:write", "config_agent:read", "sourcemap:write"), null).encoded();
+      ElasticsearchNode.ApiKey revoked = es.createApiKey("revoked", ElasticsearchNode.apmRole("event:write"), null);
+      es.invalidateApiKey(revoked.id());
+
+      Path[] pair = Pem.selfSigned(dir);
+      Path yml = dir.resolve("apm-server.yml");
+      Files.writeString(yml, """
+          apm-server:
+            host: 127.0.0.1:0
+            auth:
+              api_key:
+                enabled: true
+                limit: 50
+                elasticsearch:
+                  hosts: ["%s"]
+                  username: ignored-user
+            ssl:
+              certificate: cert.pem
+              key: key.pem
+          """.formatted(es.url()));
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      IntakeServer server = new IntakeServer(Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8));
+      assertThat(IntakeServer.commandLine(server).execute("--config", yml.toString())).as(out.toString()).isZero();
+      try (server) {
+        Client c = new Client(server.baseUrl(), pair[0]);
+        String events = Client.events("checkout", "java", 2);
+
+        assertThat(c.post("/intake/v2/events", events, writer).statusCode()).isEqualTo(202);
+        HttpResponse<String> noConfig = c.get("/config/v1/agents?service.name=checkout", writer);
+        assertThat(noConfig.statusCode()).isEqualTo(403);
+        assertThat(noConfig.body()).isEqualTo("{\"error\":\"unauthorized: API Key not permitted action \\\"config_agent:read\\\"\"}");
+        assertThat(c.post("/assets/v1/sourcemaps", "map", writer).statusCode()).isEqualTo(403);
+
+        assertThat(c.get("/config/v1/agents?service.name=checkout", config).statusCode()).isEqualTo(200);
+        HttpResponse<String> noEvents = c.post("/intake/v2/events", events, config);
+        assertThat(noEvents.statusCode()).isEqualTo(403);
+        assertThat(noEvents.body()).contains("not permitted action \\\"event:write\\\"");
+
+        assertThat(c.post("/intake/v2/events", events, all).statusCode()).isEqualTo(202);
+        assertThat(c.post("/assets/v1/sourcemaps", "map", all).statusCode()).isEqualTo(202);
+        assertThat(c.get("/config/v1/agents?service.name=checkout", all).statusCode()).isEqualTo(200);
+
+        HttpResponse<String> invalidated = c.post("/intake/v2/events", events, "ApiKey " + revoked.encoded());
+        assertThat(invalidated.statusCode()).isEqualTo(401);
+        assertThat(invalidated.body()).isEqualTo("{\"error\":\"authentication failed\"}");
+        String wrongSecret = "ApiKey " + java.util.Base64.getEncoder().encodeToString((revoked.id() + ":not-the-secret").getBytes(StandardCharsets.UTF_8));
+        assertThat(c.post("/intake/v2/events", events, wrongSecret).statusCode()).isEqualTo(401);
+        assertThat(c.post("/intake/v2/events", events, null).statusCode()).isEqualTo(401);
+
+        // a cached key answers while Elasticsearch is down; a new one gets a 503 with Retry-After
+        es.stop();
+        assertThat(c.post("/intake/v2/events", events, writer).statusCode()).isEqualTo(202);
+        String unseen = "ApiKey " + java.util.Base64.getEncoder().encodeToString("unseen-id:secret".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> down = c.post("/intake/v2/events", events, unseen);
+        assertThat(down.statusCode()).isEqualTo(503);
+        assertThat(down.body()).isEqualTo("{\"error\":\"service unavailable\"}");
+        assertThat(down.headers().firstValue("Retry-After")).isPresent();
+        assertThat(server.acceptedEvents()).isEqualTo(6);
+      }
+    }
+  }
+}
