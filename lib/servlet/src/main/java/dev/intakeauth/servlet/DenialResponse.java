@@ -2,6 +2,7 @@ package dev.intakeauth.servlet;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.intakeauth.AuthResult;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,27 @@ public final class DenialResponse {
    */
   public static void send(HttpServletResponse response, AuthResult.Denied denied) throws IOException {
     send(response, denied, List.of());
+  }
+
+  /**
+   * Sends a denial for a request whose body may be unread: the connection is then closed after the
+   * answer ({@code Connection: close}) instead of reading an unauthorized body or leaving its rest
+   * on a connection the client would reuse.
+   *
+   * @param request the request
+   * @param response the response, not yet committed
+   * @param denied the denial
+   * @throws IOException if the body cannot be written
+   */
+  public static void send(HttpServletRequest request, HttpServletResponse response, AuthResult.Denied denied) throws IOException {
+    closeIfBody(request, response);
+    send(response, denied, List.of());
+  }
+
+  static void closeIfBody(HttpServletRequest request, HttpServletResponse response) {
+    if (request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null) {
+      response.setHeader("Connection", "close");
+    }
   }
 
   /**

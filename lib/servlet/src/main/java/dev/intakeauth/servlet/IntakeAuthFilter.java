@@ -155,6 +155,7 @@ public final class IntakeAuthFilter implements Filter {
 
     if (!authorization.isEmpty() && !request.isSecure() && !allowPlainHttp
         && (authenticator.secretTokenEnabled() || authenticator.apiKeysEnabled())) {
+      DenialResponse.closeIfBody(request, response);
       DenialResponse.send(response, new AuthResult.Forbidden(PLAIN_HTTP_MESSAGE), challenges);
       return;
     }
@@ -171,6 +172,7 @@ public final class IntakeAuthFilter implements Filter {
       @Override
       public void onTimeout(AsyncEvent event) throws IOException {
         if (finished.compareAndSet(false, true)) {
+          DenialResponse.closeIfBody(request, response);
           DenialResponse.send(response, new AuthResult.Unavailable(Duration.ofSeconds(1), "no answer within the async timeout"), challenges);
           ac.complete();
         }
@@ -192,6 +194,7 @@ public final class IntakeAuthFilter implements Filter {
       RequestAuthorization decision = decide(route, result, client);
       if (decision.result() instanceof AuthResult.Denied denied && route.access() != Access.OPTIONAL) {
         try {
+          DenialResponse.closeIfBody(request, response);
           DenialResponse.send(response, denied, challenges);
         } catch (IOException | RuntimeException e) {
           LOG.debug("could not send a denial: {}", e.getClass().getSimpleName());
@@ -208,6 +211,7 @@ public final class IntakeAuthFilter implements Filter {
   private void proceedOrDeny(HttpServletRequest request, HttpServletResponse response, FilterChain chain, RequestAuthorization decision)
       throws IOException, ServletException {
     if (decision.result() instanceof AuthResult.Denied denied && decision.route() != null && decision.route().access() != Access.OPTIONAL) {
+      DenialResponse.closeIfBody(request, response);
       DenialResponse.send(response, denied, challenges);
       return;
     }

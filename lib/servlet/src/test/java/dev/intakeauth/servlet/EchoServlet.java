@@ -24,14 +24,14 @@ final class EchoServlet extends HttpServlet {
     if (auth != null && (request.getParameter("agent") != null || request.getParameter("service") != null)) {
       AuthResult event = auth.authorizeEvent(request.getParameter("service"), request.getParameter("agent"));
       if (event instanceof AuthResult.Denied denied) {
-        DenialResponse.send(response, denied);
+        DenialResponse.send(request, response, denied);
         return;
       }
     }
     if (auth != null && request.getParameter("events") != null) {
       AuthResult.RateLimited limited = auth.acquireEvents(Integer.parseInt(request.getParameter("events")));
       if (limited != null) {
-        DenialResponse.send(response, limited);
+        DenialResponse.send(request, response, limited);
         return;
       }
     }

@@ -141,7 +141,7 @@ final class IntakeServlet extends HttpServlet {
           service = svc.path(v3 ? "n" : "name").asText(null);
           agent = svc.path(v3 ? "a" : "agent").path(v3 ? "n" : "name").asText(null);
           if (auth != null && auth.authorizeEvent(service, agent) instanceof AuthResult.Denied denied) {
-            DenialResponse.send(response, denied);
+            DenialResponse.send(request, response, denied);
             return;
           }
           continue;
@@ -156,13 +156,13 @@ final class IntakeServlet extends HttpServlet {
           String ownService = own.path(v3 ? "n" : "name").asText(service);
           String ownAgent = own.path(v3 ? "a" : "agent").path(v3 ? "n" : "name").asText(agent);
           if (auth.authorizeEvent(ownService, ownAgent) instanceof AuthResult.Denied denied) {
-            DenialResponse.send(response, denied);
+            DenialResponse.send(request, response, denied);
             return;
           }
         }
         pending++;
         if (pending == BATCH) {
-          if (limited(response, auth, pending)) {
+          if (limited(request, response, auth, pending)) {
             return;
           }
           accepted += pending;
@@ -179,7 +179,7 @@ final class IntakeServlet extends HttpServlet {
       return;
     }
     if (pending > 0) {
-      if (limited(response, auth, pending)) {
+      if (limited(request, response, auth, pending)) {
         return;
       }
       accepted += pending;
@@ -192,10 +192,10 @@ final class IntakeServlet extends HttpServlet {
     }
   }
 
-  private static boolean limited(HttpServletResponse response, @Nullable RequestAuthorization auth, int events) throws IOException {
+  private static boolean limited(HttpServletRequest request, HttpServletResponse response, @Nullable RequestAuthorization auth, int events) throws IOException {
     AuthResult.RateLimited limited = auth == null ? null : auth.acquireEvents(events);
     if (limited != null) {
-      DenialResponse.send(response, limited);
+      DenialResponse.send(request, response, limited);
       return true;
     }
     return false;
