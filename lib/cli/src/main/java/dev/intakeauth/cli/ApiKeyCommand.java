@@ -161,6 +161,19 @@ public final class ApiKeyCommand implements Callable<Integer> {
     }
   }
 
+  /** Which keys: {@code --id} or {@code --name}. */
+  static final class KeySelectorOptions {
+    @Option(names = "--id", description = "The key id.")
+    @Nullable String id;
+
+    @Option(names = "--name", description = "The key name.")
+    @Nullable String name;
+
+    ApiKeyManager.KeySelector selector() {
+      return new ApiKeyManager.KeySelector(id, name);
+    }
+  }
+
   /** Output options. */
   static final class OutputOptions {
     @Option(names = "--json", description = "Print JSON.")
@@ -195,32 +208,6 @@ public final class ApiKeyCommand implements Callable<Integer> {
       return i == null ? "never" : i.toString();
     }
 
-    static ApiKeyManager.KeySelector selector(@Nullable String id, @Nullable String name) {
-      return new ApiKeyManager.KeySelector(id, name);
-    }
-  }
-
-  /** {@code apikey create}. */
-  @Command(name = "create", mixinStandardHelpOptions = true,
-      description = "Create an agent API key. Without privilege flags the key gets all of them.")
-  static final class Create extends Sub {
-    @Option(names = "--name", required = true, description = "The key's name.")
-    String name;
-
-    @Option(names = "--expiration", description = "Lifetime such as 1d, 12h, 30m (default: never expires).")
-    @Nullable String expiration;
-
-    @Mixin PrivilegeOptions privileges;
-
-    @Override
-    public Integer call() {
-      try (ApiKeyManager keys = connection.manager(true)) {
-        ApiKeyManager.CreatedKey key = keys.createAgentKey(name, privileges.privileges(), expiration);
-        printCreated(key, false);
-      }
-      return 0;
-    }
-
     void printCreated(ApiKeyManager.CreatedKey key, boolean server) {
       if (output.json) {
         ObjectNode n = JSON.createObjectNode().put("name", key.name()).put("id", key.id());
@@ -246,6 +233,60 @@ public final class ApiKeyCommand implements Callable<Integer> {
         out().println("Agents send it as the HTTP header: Authorization: ApiKey " + key.encoded());
       }
       out().flush();
+    }
+
+    void printKeys(List<ApiKeyManager.KeyInfo> keys) {
+      if (output.json) {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode list = root.putArray("api_keys");
+        for (ApiKeyManager.KeyInfo k : keys) {
+          ObjectNode n = list.addObject().put("id", k.id()).put("name", k.name()).put("username", k.username());
+          n.put("creation", k.creation() == null ? null : k.creation().toString());
+          n.put("expiration", k.expiration() == null ? null : k.expiration().toString());
+          n.put("invalidated", k.invalidated()).put("valid", k.validAt(Instant.now()));
+        }
+        printJson(root);
+        return;
+      }
+      if (keys.isEmpty()) {
+        out().println("No API keys found.");
+      }
+      boolean first = true;
+      for (ApiKeyManager.KeyInfo k : keys) {
+        if (!first) {
+          out().println();
+        }
+        first = false;
+        line("Name", k.name());
+        line("Id", k.id());
+        line("Username", k.username() == null ? "-" : k.username());
+        line("Created", instant(k.creation()));
+        line("Expiration", instant(k.expiration()));
+        line("Valid", k.validAt(Instant.now()) ? "Yes" : k.invalidated() ? "No (invalidated)" : "No (expired)");
+      }
+      out().flush();
+    }
+  }
+
+  /** {@code apikey create}. */
+  @Command(name = "create", mixinStandardHelpOptions = true,
+      description = "Create an agent API key. Without privilege flags the key gets all of them.")
+  static final class Create extends Sub {
+    @Option(names = "--name", required = true, description = "The key's name.")
+    String name;
+
+    @Option(names = "--expiration", description = "Lifetime such as 1d, 12h, 30m (default: never expires).")
+    @Nullable String expiration;
+
+    @Mixin PrivilegeOptions privileges;
+
+    @Override
+    public Integer call() {
+      try (ApiKeyManager keys = connection.manager(true)) {
+        ApiKeyManager.CreatedKey key = keys.createAgentKey(name, privileges.privileges(), expiration);
+        printCreated(key, false);
+      }
+      return 0;
     }
   }
 
@@ -288,10 +329,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
       }
       try (ApiKeyManager keys = connection.manager(true)) {
         ApiKeyManager.CreatedKey key = keys.createServerKey(name, roles, expiration);
-        Create printer = new Create();
-        printer.spec = spec;
-        printer.output = output;
-        printer.printCreated(key, true);
+        printCreated(key, true);
       }
       return 0;
     }
@@ -300,54 +338,18 @@ public final class ApiKeyCommand implements Callable<Integer> {
   /** {@code apikey info}. */
   @Command(name = "info", mixinStandardHelpOptions = true, description = "Show API keys by id or name.")
   static final class Info extends Sub {
-    @Option(names = "--id", description = "The key id.")
-    @Nullable String id;
-
-    @Option(names = "--name", description = "The key name.")
-    @Nullable String name;
+    @Mixin KeySelectorOptions which;
 
     @Option(names = "--valid-only", description = "Only keys that are neither invalidated nor expired.")
     boolean validOnly;
 
     @Override
     public Integer call() {
-      ApiKeyManager.KeySelector which = selector(id, name);
+      ApiKeyManager.KeySelector selector = which.selector();
       try (ApiKeyManager keys = connection.manager(true)) {
-        printKeys(keys.info(which, validOnly));
+        printKeys(keys.info(selector, validOnly));
       }
       return 0;
-    }
-
-    void printKeys(List<ApiKeyManager.KeyInfo> keys) {
-      if (output.json) {
-        ObjectNode root = JSON.createObjectNode();
-        ArrayNode list = root.putArray("api_keys");
-        for (ApiKeyManager.KeyInfo k : keys) {
-          ObjectNode n = list.addObject().put("id", k.id()).put("name", k.name()).put("username", k.username());
-          n.put("creation", k.creation() == null ? null : k.creation().toString());
-          n.put("expiration", k.expiration() == null ? null : k.expiration().toString());
-          n.put("invalidated", k.invalidated()).put("valid", k.validAt(Instant.now()));
-        }
-        printJson(root);
-        return;
-      }
-      if (keys.isEmpty()) {
-        out().println("No API keys found.");
-      }
-      boolean first = true;
-      for (ApiKeyManager.KeyInfo k : keys) {
-        if (!first) {
-          out().println();
-        }
-        first = false;
-        line("Name", k.name());
-        line("Id", k.id());
-        line("Username", k.username() == null ? "-" : k.username());
-        line("Created", instant(k.creation()));
-        line("Expiration", instant(k.expiration()));
-        line("Valid", k.validAt(Instant.now()) ? "Yes" : k.invalidated() ? "No (invalidated)" : "No (expired)");
-      }
-      out().flush();
     }
   }
 
@@ -360,10 +362,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       try (ApiKeyManager keys = connection.manager(true)) {
-        Info printer = new Info();
-        printer.spec = spec;
-        printer.output = output;
-        printer.printKeys(keys.agentKeys(validOnly));
+        printKeys(keys.agentKeys(validOnly));
       }
       return 0;
     }
@@ -372,18 +371,14 @@ public final class ApiKeyCommand implements Callable<Integer> {
   /** {@code apikey invalidate}. */
   @Command(name = "invalidate", mixinStandardHelpOptions = true, description = "Invalidate API keys by id or name.")
   static final class Invalidate extends Sub {
-    @Option(names = "--id", description = "The key id.")
-    @Nullable String id;
-
-    @Option(names = "--name", description = "The key name.")
-    @Nullable String name;
+    @Mixin KeySelectorOptions which;
 
     @Override
     public Integer call() {
-      ApiKeyManager.KeySelector which = selector(id, name);
+      ApiKeyManager.KeySelector selector = which.selector();
       ApiKeyManager.Invalidation r;
       try (ApiKeyManager keys = connection.manager(true)) {
-        r = keys.invalidate(which);
+        r = keys.invalidate(selector);
       }
       if (output.json) {
         ObjectNode n = JSON.createObjectNode();

@@ -262,12 +262,8 @@ public final class ApiKeyManager implements AutoCloseable {
       throw new KeyManagementException(KeyManagementException.Kind.MISSING_PRIVILEGES,
           "the user creating the key lacks these privileges: " + String.join(", ", missing), missing);
     }
-    ObjectNode app = JSON.createObjectNode().put("application", application.application());
-    ArrayNode names = app.putArray("privileges");
-    granted.forEach(p -> names.add(p.name()));
-    app.putArray("resources").add("*");
     ObjectNode role = JSON.createObjectNode();
-    role.putArray("applications").add(app);
+    role.putArray("applications").add(applicationPrivileges(granted, "*"));
     ObjectNode descriptors = JSON.createObjectNode();
     descriptors.set(application.application(), role);
     return create(name, descriptors, expiration);
@@ -391,10 +387,7 @@ public final class ApiKeyManager implements AutoCloseable {
     ObjectNode body = JSON.createObjectNode();
     body.putArray("cluster").add("manage_own_api_key");
     ArrayNode apps = body.putArray("applications");
-    ObjectNode app = apps.addObject().put("application", application.application());
-    ArrayNode names = app.putArray("privileges");
-    application.privileges().forEach(p -> names.add(p.name()));
-    app.putArray("resources").add("*");
+    apps.add(applicationPrivileges(application.privileges(), "*"));
     if (kibanaSpace != null) {
       ObjectNode kibana = apps.addObject().put("application", "kibana-.kibana");
       kibana.putArray("privileges").add("feature_apm.all");
@@ -469,11 +462,17 @@ public final class ApiKeyManager implements AutoCloseable {
     if (clusterPrivilege != null) {
       body.putArray("cluster").add(clusterPrivilege);
     }
-    ObjectNode app = body.putArray("application").addObject().put("application", application.application());
+    body.putArray("application").add(applicationPrivileges(privileges, resource));
+    return body.toString();
+  }
+
+  /** {@code {"application": ..., "privileges": [...], "resources": [resource]}}, as roles and _has_privileges take it. */
+  private ObjectNode applicationPrivileges(Collection<Privilege> privileges, String resource) {
+    ObjectNode app = JSON.createObjectNode().put("application", application.application());
     ArrayNode names = app.putArray("privileges");
     privileges.forEach(p -> names.add(p.name()));
     app.putArray("resources").add(resource);
-    return body.toString();
+    return app;
   }
 
   /** One request; {@code as} replaces the administrator's credentials (for verify). */

@@ -134,11 +134,7 @@ public final class ElasticsearchConnection {
 
   @Override
   public String toString() {
-    List<String> urls = new ArrayList<>();
-    for (HttpHost h : hosts) {
-      urls.add(h.toURI());
-    }
-    return "ElasticsearchConnection" + urls + (authorization != null ? " with credentials" : "");
+    return "ElasticsearchConnection[" + hostsText() + "]" + (authorization != null ? " with credentials" : "");
   }
 
   /** The URLs, for messages: {@code http://a:9200, http://b:9200}. */

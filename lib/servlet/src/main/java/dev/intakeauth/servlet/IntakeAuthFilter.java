@@ -155,8 +155,7 @@ public final class IntakeAuthFilter implements Filter {
 
     if (!authorization.isEmpty() && !request.isSecure() && !allowPlainHttp
         && (authenticator.secretTokenEnabled() || authenticator.apiKeysEnabled())) {
-      DenialResponse.closeIfBody(request, response);
-      DenialResponse.send(response, new AuthResult.Forbidden(PLAIN_HTTP_MESSAGE), challenges);
+      deny(request, response, new AuthResult.Forbidden(PLAIN_HTTP_MESSAGE));
       return;
     }
 
@@ -172,8 +171,7 @@ public final class IntakeAuthFilter implements Filter {
       @Override
       public void onTimeout(AsyncEvent event) throws IOException {
         if (finished.compareAndSet(false, true)) {
-          DenialResponse.closeIfBody(request, response);
-          DenialResponse.send(response, new AuthResult.Unavailable(Duration.ofSeconds(1), "no answer within the async timeout"), challenges);
+          deny(request, response, new AuthResult.Unavailable(Duration.ofSeconds(1), "no answer within the async timeout"));
           ac.complete();
         }
       }
@@ -194,8 +192,7 @@ public final class IntakeAuthFilter implements Filter {
       RequestAuthorization decision = decide(route, result, client);
       if (decision.result() instanceof AuthResult.Denied denied && route.access() != Access.OPTIONAL) {
         try {
-          DenialResponse.closeIfBody(request, response);
-          DenialResponse.send(response, denied, challenges);
+          deny(request, response, denied);
         } catch (IOException | RuntimeException e) {
           LOG.debug("could not send a denial: {}", e.getClass().getSimpleName());
         } finally {
@@ -211,17 +208,22 @@ public final class IntakeAuthFilter implements Filter {
   private void proceedOrDeny(HttpServletRequest request, HttpServletResponse response, FilterChain chain, RequestAuthorization decision)
       throws IOException, ServletException {
     if (decision.result() instanceof AuthResult.Denied denied && decision.route() != null && decision.route().access() != Access.OPTIONAL) {
-      DenialResponse.closeIfBody(request, response);
-      DenialResponse.send(response, denied, challenges);
+      deny(request, response, denied);
       return;
     }
     request.setAttribute(RequestAuthorization.ATTRIBUTE, decision);
     chain.doFilter(wrap(request, decision), response);
   }
 
+  /** Answers a denial with this filter's challenges, closing the connection if the body is unread. */
+  private void deny(HttpServletRequest request, HttpServletResponse response, AuthResult.Denied denied) throws IOException {
+    DenialResponse.closeIfBody(request, response);
+    DenialResponse.send(response, denied, challenges);
+  }
+
   /** The decision for one request: the result to send, or to hand to the application. */
   RequestAuthorization decide(Route route, AuthResult result, String client) {
-    AuthResult decided = result;
+    AuthResult decided;
     if (result instanceof AuthResult.Authenticated ok && ok.method() == AuthMethod.ANONYMOUS) {
       decided = switch (route.access()) {
         case OPTIONAL -> MISSING;
@@ -233,8 +235,6 @@ public final class IntakeAuthFilter implements Filter {
           yield limited != null ? limited : authorize(ok, route);
         }
       };
-    } else if (result instanceof AuthResult.InvalidRequest) {
-      decided = result;
     } else {
       decided = authorize(result, route);
     }

@@ -68,6 +68,11 @@ public final class ServerConfig {
       this.defaultValue = defaultValue;
     }
 
+    /** Whether the value is a secret, never to be shown in a message or log line. */
+    boolean secret() {
+      return this == SECRET_TOKEN || this == ES_PASSWORD || this == ES_API_KEY;
+    }
+
     /** {@code apm-server.auth.secret_token} → {@code APM_SERVER_AUTH_SECRET_TOKEN}. */
     String environmentName() {
       return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
@@ -257,8 +262,7 @@ public final class ServerConfig {
 
   /** Never shows the value of a secret setting in a message. */
   private static String shown(Setting s, String text) {
-    boolean secret = s == Setting.SECRET_TOKEN || s == Setting.ES_PASSWORD || s == Setting.ES_API_KEY;
-    return secret ? "***" : text.length() > 60 ? text.substring(0, 60) + "..." : text;
+    return s.secret() ? "***" : text.length() > 60 ? text.substring(0, 60) + "..." : text;
   }
 
   private static String suggestion(String key, Iterable<String> known) {
@@ -414,8 +418,7 @@ public final class ServerConfig {
     List<String> lines = new ArrayList<>();
     for (Map.Entry<Setting, Object> e : values.entrySet()) {
       Setting s = e.getKey();
-      boolean secret = s == Setting.SECRET_TOKEN || s == Setting.ES_PASSWORD || s == Setting.ES_API_KEY;
-      lines.add(s.key + "=" + (secret ? "***" : e.getValue()));
+      lines.add(s.key + "=" + (s.secret() ? "***" : e.getValue()));
     }
     return String.join(", ", lines);
   }

@@ -3,8 +3,6 @@ package dev.intakeauth.examples.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.intakeauth.testes.ElasticsearchNode;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,10 +41,7 @@ class IntakeServerElasticsearchIT {
               certificate: cert.pem
               key: key.pem
           """.formatted(es.url()));
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      IntakeServer server = new IntakeServer(Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8));
-      assertThat(IntakeServer.commandLine(server).execute("--config", yml.toString())).as(out.toString()).isZero();
-      try (server) {
+      try (IntakeServer server = IntakeServerTest.started(Map.of(), "--config", yml.toString())) {
         Client c = new Client(server.baseUrl(), pair[0]);
         String events = Client.events("checkout", "java", 2);
 

@@ -22,7 +22,8 @@ class IntakeServerTest {
 
   @TempDir Path dir;
 
-  private IntakeServer started(Map<String, String> env, String... args) {
+  /** Starts the server as its command line would, and checks that it started. */
+  static IntakeServer started(Map<String, String> env, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     IntakeServer server = new IntakeServer(env, new PrintStream(out, true, StandardCharsets.UTF_8));
     int code = IntakeServer.commandLine(server).execute(args);
