@@ -210,15 +210,15 @@ public final class ApiKeyManager implements AutoCloseable {
    */
   public record KeySelector(@Nullable String id, @Nullable String name) {
     /**
-     * Checks that exactly one is given.
+     * Checks that exactly one is given; a blank one counts as not given and becomes null.
      *
      * @param id a key id, or null
      * @param name a key name, or null
      */
     public KeySelector {
-      boolean hasId = id != null && !id.isBlank();
-      boolean hasName = name != null && !name.isBlank();
-      if (hasId == hasName) {
+      id = id == null || id.isBlank() ? null : id;
+      name = name == null || name.isBlank() ? null : name;
+      if ((id == null) == (name == null)) {
         throw new KeyManagementException(KeyManagementException.Kind.INVALID_ARGUMENT, "give either a key id or a key name (exactly one)");
       }
     }

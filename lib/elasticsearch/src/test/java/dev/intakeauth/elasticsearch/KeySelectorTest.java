@@ -1,0 +1,26 @@
+package dev.intakeauth.elasticsearch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class KeySelectorTest {
+
+  @Test
+  void aBlankIdOrNameCountsAsNotGiven() {
+    ApiKeyManager.KeySelector byName = new ApiKeyManager.KeySelector(" ", "java-001");
+    assertThat(byName.id()).isNull();
+    assertThat(byName.name()).isEqualTo("java-001");
+    ApiKeyManager.KeySelector byId = new ApiKeyManager.KeySelector("abc", "");
+    assertThat(byId.id()).isEqualTo("abc");
+    assertThat(byId.name()).isNull();
+  }
+
+  @Test
+  void exactlyOneIsRequired() {
+    assertThatThrownBy(() -> new ApiKeyManager.KeySelector(null, " ")).isInstanceOf(KeyManagementException.class)
+        .hasMessage("give either a key id or a key name (exactly one)");
+    assertThatThrownBy(() -> new ApiKeyManager.KeySelector("a", "b")).isInstanceOf(KeyManagementException.class);
+  }
+}
