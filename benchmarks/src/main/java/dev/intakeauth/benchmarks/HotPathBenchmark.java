@@ -56,7 +56,7 @@ public class HotPathBenchmark {
     wrongTokenHeader = List.of("Bearer a-secret-token-of-32-characters?");
     InMemoryKeyStore.NewKey key = InMemoryKeyStore.generateKey(InMemoryKeyStore.newId(), List.of(Privilege.EVENT_WRITE), null);
     InMemoryKeyStore store = InMemoryKeyStore.builder().add(key.stored()).build();
-    apiKeys = Authenticator.builder().apiKeys(CachingPrivilegeChecker.builder(store).build()).build();
+    apiKeys = Authenticator.builder().apiKeys(CachingPrivilegeChecker.builder(store).executor(Runnable::run).build()).build();
     ApiKeyCredential credential = key.credential();
     apiKeyHeader = List.of(credential.authorizationValue());
     if (!(apiKeys.authenticate(apiKeyHeader) instanceof AuthResult.Authenticated)) {

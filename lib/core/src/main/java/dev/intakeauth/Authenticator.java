@@ -1,8 +1,7 @@
 package dev.intakeauth;
 
+import dev.intakeauth.internal.ConstantTime;
 import dev.intakeauth.internal.Require;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -36,8 +35,11 @@ import org.slf4j.LoggerFactory;
 public final class Authenticator {
 
   private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
+  private static final AuthResult.Unauthorized INVALID_CREDENTIALS = failed(AuthResult.Unauthorized.Reason.INVALID_CREDENTIALS);
+  private static final AuthResult.Unauthorized METHOD_DISABLED = failed(AuthResult.Unauthorized.Reason.METHOD_DISABLED);
+  private static final AuthResult.Unauthorized NO_PRIVILEGES = failed(AuthResult.Unauthorized.Reason.NO_PRIVILEGES);
 
-  private final byte @Nullable [] secretToken;
+  private final char @Nullable [] secretToken;
   private final @Nullable PrivilegeChecker apiKeys;
   private final ApplicationPrivileges privileges;
   private final boolean anonymous;
@@ -48,7 +50,7 @@ public final class Authenticator {
   private final AuthResult.Unauthorized missing;
 
   private Authenticator(Builder b) {
-    this.secretToken = b.secretToken == null ? null : b.secretToken.getBytes(StandardCharsets.UTF_8);
+    this.secretToken = b.secretToken == null ? null : b.secretToken.toCharArray();
     this.apiKeys = b.apiKeys;
     this.privileges = b.privileges;
     this.maxCredentialLength = b.maxCredentialLength;
@@ -87,6 +89,10 @@ public final class Authenticator {
     if (secretToken == null && apiKeys == null) {
       return unrestricted;
     }
+    AuthResult plain = plainValue(authorizationValues);
+    if (plain != null) {
+      return plain;
+    }
     AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse(authorizationValues, maxCredentialLength);
     ApiKeyCredential key = apiKeyToLookUp(parsed);
     return key == null ? authenticateLocally(parsed) : toResult(key, checkBlocking(key));
@@ -112,6 +118,10 @@ public final class Authenticator {
   public CompletableFuture<AuthResult> authenticateAsync(List<String> authorizationValues) {
     if (secretToken == null && apiKeys == null) {
       return CompletableFuture.completedFuture(unrestricted);
+    }
+    AuthResult plain = plainValue(authorizationValues);
+    if (plain != null) {
+      return CompletableFuture.completedFuture(plain);
     }
     AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse(authorizationValues, maxCredentialLength);
     ApiKeyCredential key = apiKeyToLookUp(parsed);
@@ -174,6 +184,30 @@ public final class Authenticator {
     return anonymous;
   }
 
+  /**
+   * The hot paths, which work on the header value in place: the answer for a plain
+   * {@code Bearer <token>} value (compared without allocating), or for a plain {@code ApiKey <base64>}
+   * value whose answer is cached; null when the value needs the full parser or the backend. Gives
+   * exactly what the full path would.
+   */
+  private @Nullable AuthResult plainValue(List<String> values) {
+    if (values.size() != 1) {
+      return null;
+    }
+    String value = values.get(0);
+    if (value == null) {
+      return null;
+    }
+    int start = AuthorizationHeader.PLAIN_TOKEN_START;
+    if (secretToken != null && AuthorizationHeader.isPlainBearer(value, maxCredentialLength)) {
+      return ConstantTime.equals(secretToken, value, start, value.length()) ? secretTokenHolder : INVALID_CREDENTIALS;
+    }
+    if (apiKeys instanceof CachingPrivilegeChecker caching && AuthorizationHeader.isPlainApiKey(value, maxCredentialLength)) {
+      return caching.cachedResult(value, start, value.length(), privileges);
+    }
+    return null;
+  }
+
   /** The API key to look up in the backend, or null when the answer needs no backend. */
   private @Nullable ApiKeyCredential apiKeyToLookUp(AuthorizationHeader.Parsed parsed) {
     if (apiKeys != null && parsed instanceof AuthorizationHeader.Present p && p.credential() instanceof ApiKeyCredential key) {
@@ -200,15 +234,16 @@ public final class Authenticator {
     if (secretToken == null) {
       return disabled();
     }
-    // The configured token comes first: the comparison's time depends only on its length.
-    if (MessageDigest.isEqual(secretToken, token.tokenBytes())) {
-      return secretTokenHolder;
-    }
-    return new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.INVALID_CREDENTIALS, AuthResult.Unauthorized.AUTHENTICATION_FAILED);
+    // The comparison's time depends only on the configured token's length.
+    return token.matches(secretToken) ? secretTokenHolder : INVALID_CREDENTIALS;
   }
 
   private static AuthResult disabled() {
-    return new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.METHOD_DISABLED, AuthResult.Unauthorized.AUTHENTICATION_FAILED);
+    return METHOD_DISABLED;
+  }
+
+  private static AuthResult.Unauthorized failed(AuthResult.Unauthorized.Reason reason) {
+    return new AuthResult.Unauthorized(reason, AuthResult.Unauthorized.AUTHENTICATION_FAILED);
   }
 
   private CheckResult checkBlocking(ApiKeyCredential key) {
@@ -228,17 +263,25 @@ public final class Authenticator {
   }
 
   private AuthResult toResult(ApiKeyCredential key, CheckResult check) {
-    if (check instanceof CheckResult.Granted granted) {
-      return granted.privileges().isEmpty()
-          ? new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.NO_PRIVILEGES, AuthResult.Unauthorized.AUTHENTICATION_FAILED)
-          : new AuthResult.Authenticated(AuthMethod.API_KEY, granted.privileges(), key.id(), granted.username());
-    }
     if (check instanceof CheckResult.Unavailable unavailable) {
       Duration retryAfter = unavailable.retryAfter();
       return new AuthResult.Unavailable(
           retryAfter.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : retryAfter, unavailable.reason());
     }
-    return new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.INVALID_CREDENTIALS, AuthResult.Unauthorized.AUTHENTICATION_FAILED);
+    return Objects.requireNonNull(apiKeyResult(key.id(), check));
+  }
+
+  /**
+   * The outcome for a key's settled answer: its privileges, or 401 for an unknown key or one that
+   * holds none of the privileges asked about. Null for "unavailable", whose outcome is not fixed.
+   */
+  static @Nullable AuthResult apiKeyResult(@Nullable String keyId, CheckResult check) {
+    if (check instanceof CheckResult.Granted granted) {
+      return granted.privileges().isEmpty()
+          ? NO_PRIVILEGES
+          : new AuthResult.Authenticated(AuthMethod.API_KEY, granted.privileges(), keyId, granted.username());
+    }
+    return check instanceof CheckResult.UnknownKey ? INVALID_CREDENTIALS : null;
   }
 
   @Override

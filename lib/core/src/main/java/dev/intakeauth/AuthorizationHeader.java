@@ -53,6 +53,9 @@ public final class AuthorizationHeader {
 
   private static final int MAX_ECHOED_SCHEME = 32;
 
+  /** Where the token of a {@link #isPlainBearer plain} {@code Bearer} or {@code ApiKey} value starts. */
+  static final int PLAIN_TOKEN_START = 7;
+
   private AuthorizationHeader() {}
 
   /** What a header parses to. */
@@ -173,6 +176,56 @@ public final class AuthorizationHeader {
       return parseApiKey(value.substring(tokenStart, end));
     }
     return unknownScheme(value, start, space);
+  }
+
+  /**
+   * Whether a value has the common form {@code Bearer <token>}: the scheme in any case, one space,
+   * then visible characters only, nothing around them, within the maximum length. For such a value
+   * {@link #parseOne} returns a {@code Bearer} credential of {@code value.substring(7)}; knowing that,
+   * the secret-token check compares in place and allocates nothing. Any other value goes through
+   * {@link #parseOne}.
+   *
+   * @param value the header value
+   * @param maxLength the maximum length, in characters
+   * @return true for a plain {@code Bearer} value
+   */
+  static boolean isPlainBearer(String value, int maxLength) {
+    int n = value.length();
+    if (n <= PLAIN_TOKEN_START || n > maxLength || !value.regionMatches(true, 0, "Bearer ", 0, PLAIN_TOKEN_START)) {
+      return false;
+    }
+    for (int i = PLAIN_TOKEN_START; i < n; i++) {
+      char c = value.charAt(i);
+      if (c <= ' ' || c == 0x7f) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether a value has the form {@code ApiKey <token>}: the scheme in any case, one space, then
+   * base64 characters only, within the maximum length. Such a value is a valid credential of
+   * {@code value.substring(7)} exactly when the full parser says so; the hot path looks its digest up
+   * in the cache, where only parsed credentials are, and leaves everything else to {@link #parseOne}.
+   *
+   * @param value the header value
+   * @param maxLength the maximum length, in characters
+   * @return true for a plain {@code ApiKey} value
+   */
+  static boolean isPlainApiKey(String value, int maxLength) {
+    int n = value.length();
+    if (n <= PLAIN_TOKEN_START || n > maxLength || !value.regionMatches(true, 0, "ApiKey ", 0, PLAIN_TOKEN_START)) {
+      return false;
+    }
+    for (int i = PLAIN_TOKEN_START; i < n; i++) {
+      char c = value.charAt(i);
+      boolean base64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+      if (!base64) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Parsed parseApiKey(String token) {

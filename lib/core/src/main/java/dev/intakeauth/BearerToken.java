@@ -1,5 +1,6 @@
 package dev.intakeauth;
 
+import dev.intakeauth.internal.ConstantTime;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
@@ -34,6 +35,11 @@ public final class BearerToken implements Credential {
     return token.getBytes(StandardCharsets.UTF_8);
   }
 
+  /** Compares with a configured token in time that depends only on the configured token's length. */
+  boolean matches(char[] expected) {
+    return ConstantTime.equals(expected, token, 0, token.length());
+  }
+
   /**
    * The header value that carries this token. It contains the secret: do not log it.
    *
@@ -46,8 +52,7 @@ public final class BearerToken implements Credential {
   /** Compared in constant time, so that equality checks never leak the token. */
   @Override
   public boolean equals(Object o) {
-    return o instanceof BearerToken other
-        && java.security.MessageDigest.isEqual(tokenBytes(), other.tokenBytes());
+    return o instanceof BearerToken other && other.matches(token.toCharArray());
   }
 
   @Override

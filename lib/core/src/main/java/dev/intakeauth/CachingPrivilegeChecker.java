@@ -53,7 +53,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   private final PrivilegeChecker backend;
-  private final AsyncCache<CacheKey, CheckResult> cache;
+  private final AsyncCache<CacheKey, Answer> cache;
   private final @Nullable Cache<CacheKey, CheckResult.Granted> stale;
   private final TokenBucket budget;
   private final CircuitBreaker breaker;
@@ -104,18 +104,31 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   @Override
   public CompletableFuture<CheckResult> checkAsync(ApiKeyCredential credential, ApplicationPrivileges scope) {
     CacheKey key = CacheKey.of(credential, scope);
-    CompletableFuture<CheckResult> answer = cache.getIfPresent(key);
+    CompletableFuture<Answer> answer = cache.getIfPresent(key);
     if (answer == null) {
       answer = cache.get(key, (k, executor) -> load(k, credential, scope));
     }
-    if (stale == null) {
-      return answer;
+    Answer done = completed(answer);
+    if (done != null && (stale == null || !(done.result instanceof CheckResult.Unavailable))) {
+      return CompletableFuture.completedFuture(done.result);
     }
-    CheckResult done = answer.getNow(null);
-    if (done != null && !(done instanceof CheckResult.Unavailable)) {
-      return answer;
-    }
-    return answer.thenApply(result -> orStale(key, result));
+    return answer.thenApply(a -> orStale(key, a.result));
+  }
+
+  /**
+   * The hot path: the caller's answer for the key whose {@code base64(id:api_key)} is
+   * {@code text[from, to)}, when a settled, usable answer is cached; null otherwise (not cached,
+   * still being fetched, or "unavailable"), and the caller takes the full path. The text is hashed in
+   * place, so a hit allocates only the lookup key. Only credentials that parsed are ever cached, and
+   * the key is the digest of the exact encoded text, so a hit stands for a valid credential.
+   */
+  @Nullable AuthResult cachedResult(String text, int from, int to, ApplicationPrivileges scope) {
+    Answer done = completed(cache.getIfPresent(CacheKey.ofEncoded(text, from, to, scope)));
+    return done == null ? null : done.authResult;
+  }
+
+  private static @Nullable Answer completed(@Nullable CompletableFuture<Answer> answer) {
+    return answer != null && answer.isDone() && !answer.isCompletedExceptionally() ? answer.join() : null;
   }
 
   /**
@@ -158,20 +171,22 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     }
   }
 
-  private CompletableFuture<CheckResult> load(CacheKey key, ApiKeyCredential credential, ApplicationPrivileges scope) {
+  private CompletableFuture<Answer> load(CacheKey key, ApiKeyCredential credential, ApplicationPrivileges scope) {
     long breakerWait = breaker.tryAcquire();
     if (breakerWait > 0) {
       return CompletableFuture.completedFuture(
-          new CheckResult.Unavailable("circuit breaker open: the backend keeps failing", Duration.ofNanos(breakerWait)));
+          new Answer(new CheckResult.Unavailable("circuit breaker open: the backend keeps failing", Duration.ofNanos(breakerWait)), null));
     }
     long budgetWait = budget.tryTake();
     if (budgetWait > 0) {
       logBudgetExhausted(key);
       breaker.abandonProbe();
       return CompletableFuture.completedFuture(
-          new CheckResult.Unavailable(
-              "over the budget of " + newKeysPerMinute + " new API keys per minute (" + limitSettingName + ")",
-              Duration.ofNanos(budgetWait)));
+          new Answer(
+              new CheckResult.Unavailable(
+                  "over the budget of " + newKeysPerMinute + " new API keys per minute (" + limitSettingName + ")",
+                  Duration.ofNanos(budgetWait)),
+              null));
     }
     backendCalls.incrementAndGet();
     CompletableFuture<CheckResult> call = callBackend(credential, scope);
@@ -187,7 +202,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     }
   }
 
-  private CheckResult settle(
+  private Answer settle(
       CacheKey key, @Nullable CheckResult result, @Nullable Throwable failure, CompletableFuture<CheckResult> call) {
     if (failure != null) {
       Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
@@ -212,7 +227,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
         }
       }
     }
-    return result;
+    return new Answer(result, Authenticator.apiKeyResult(key.keyId(), result));
   }
 
   private CheckResult orStale(CacheKey key, CheckResult result) {
@@ -242,30 +257,44 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     return "CachingPrivilegeChecker[backend=" + backend + ", breaker=" + breaker.state() + "]";
   }
 
+  /**
+   * A cached answer, with the request outcome it stands for made once, so that a hit allocates no
+   * outcome: null for "unavailable", which is never served from here.
+   */
+  private static final class Answer {
+    final CheckResult result;
+    final @Nullable AuthResult authResult;
+
+    Answer(CheckResult result, @Nullable AuthResult authResult) {
+      this.result = result;
+      this.authResult = authResult;
+    }
+  }
+
   /** Caches answers for the configured time after write, and never caches "unavailable". */
-  private static final class AnswerExpiry implements Expiry<CacheKey, CheckResult> {
+  private static final class AnswerExpiry implements Expiry<CacheKey, Answer> {
     private final long ttlNanos;
 
     AnswerExpiry(long ttlNanos) {
       this.ttlNanos = ttlNanos;
     }
 
-    private long lifetime(CheckResult value) {
-      return value instanceof CheckResult.Unavailable ? 0 : ttlNanos;
+    private long lifetime(Answer value) {
+      return value.result instanceof CheckResult.Unavailable ? 0 : ttlNanos;
     }
 
     @Override
-    public long expireAfterCreate(CacheKey key, CheckResult value, long currentTime) {
+    public long expireAfterCreate(CacheKey key, Answer value, long currentTime) {
       return lifetime(value);
     }
 
     @Override
-    public long expireAfterUpdate(CacheKey key, CheckResult value, long currentTime, long currentDuration) {
+    public long expireAfterUpdate(CacheKey key, Answer value, long currentTime, long currentDuration) {
       return lifetime(value);
     }
 
     @Override
-    public long expireAfterRead(CacheKey key, CheckResult value, long currentTime, long currentDuration) {
+    public long expireAfterRead(CacheKey key, Answer value, long currentTime, long currentDuration) {
       return currentDuration;
     }
   }

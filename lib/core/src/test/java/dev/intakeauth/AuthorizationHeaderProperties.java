@@ -29,6 +29,26 @@ class AuthorizationHeaderProperties {
     assertThat(parsed).isNotNull();
   }
 
+  @Property(tries = 5000)
+  void aPlainBearerValueIsWhatTheFullParserMakesOfIt(@ForAll("bearerLike") String value) {
+    if (AuthorizationHeader.isPlainBearer(value, 1024)) {
+      AuthorizationHeader.Parsed parsed = AuthorizationHeader.parseOne(value, 1024);
+      assertThat(parsed).isInstanceOf(AuthorizationHeader.Present.class);
+      Credential credential = ((AuthorizationHeader.Present) parsed).credential();
+      assertThat(credential).isInstanceOf(BearerToken.class);
+      assertThat(((BearerToken) credential).tokenBytes())
+          .isEqualTo(value.substring(AuthorizationHeader.PLAIN_TOKEN_START).getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  @Property(tries = 5000)
+  void theSecretTokenAnswerIsTheSameOnTheInPlacePathAndTheFullOne(@ForAll("bearerLike") String value) {
+    Authenticator auth = Authenticator.builder().secretToken(CONFIGURED_TOKEN).build();
+    // One value may take the in-place path; two identical values always go through the full parser.
+    assertThat(auth.authenticate(List.of(value))).isEqualTo(auth.authenticate(List.of(value, value)));
+    assertThat(auth.authenticateAsync(List.of(value)).join()).isEqualTo(auth.authenticate(List.of(value, value)));
+  }
+
   @Property(tries = 2000)
   void base64OfIdColonSecretParsesBackToTheSameId(@ForAll("ids") String id, @ForAll("secrets") String secret) {
     String encoded = Base64.getEncoder().encodeToString((id + ":" + secret).getBytes(StandardCharsets.UTF_8));
@@ -102,6 +122,20 @@ class AuthorizationHeaderProperties {
     // Long enough not to occur by chance inside the fixed text of a message.
     return Arbitraries.strings().withCharRange('!', '~').ofMinLength(12).ofMaxLength(80)
         .filter(s -> !s.contains("***"));
+  }
+
+  private static final String CONFIGURED_TOKEN = "s3cr\u00e9t-token";
+
+  @Provide
+  Arbitrary<String> bearerLike() {
+    Arbitrary<String> scheme = Arbitraries.of("Bearer", "bearer", "BEARER", "Bearer ", "\tBearer", " Bearer", "Bearerx", "Beare");
+    Arbitrary<String> token = Arbitraries.oneOf(
+        Arbitraries.just(CONFIGURED_TOKEN),
+        Arbitraries.of(CONFIGURED_TOKEN + " ", CONFIGURED_TOKEN + "\t", CONFIGURED_TOKEN + "\u007f", "s3cret-token",
+            CONFIGURED_TOKEN.substring(1), CONFIGURED_TOKEN + "x", "", CONFIGURED_TOKEN.toUpperCase(java.util.Locale.ROOT)),
+        Arbitraries.strings().ofMaxLength(30),
+        Arbitraries.strings().withCharRange('!', '~').ofMaxLength(1100));
+    return scheme.flatMap(s -> token.map(t -> s + " " + t));
   }
 
   @Provide

@@ -2,7 +2,10 @@ package dev.intakeauth.internal;
 
 import dev.intakeauth.ApiKeyCredential;
 import dev.intakeauth.ApplicationPrivileges;
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A cache key derived from the whole credential (id and secret) and the privileges asked about, so a
@@ -10,40 +13,56 @@ import java.nio.ByteBuffer;
  */
 public final class CacheKey {
 
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
   private final long d0;
   private final long d1;
   private final long d2;
   private final long d3;
   private final ApplicationPrivileges scope;
-  private final String keyId;
+  private final @Nullable String keyId;
 
-  private CacheKey(byte[] digest, ApplicationPrivileges scope, String keyId) {
-    ByteBuffer b = ByteBuffer.wrap(digest);
-    this.d0 = b.getLong();
-    this.d1 = b.getLong();
-    this.d2 = b.getLong();
-    this.d3 = b.getLong();
+  private CacheKey(byte[] digest, ApplicationPrivileges scope, @Nullable String keyId) {
+    this.d0 = (long) LONGS.get(digest, 0);
+    this.d1 = (long) LONGS.get(digest, 8);
+    this.d2 = (long) LONGS.get(digest, 16);
+    this.d3 = (long) LONGS.get(digest, 24);
     this.scope = scope;
     this.keyId = keyId;
   }
 
   /**
-   * The key for a credential and scope.
+   * The key for a credential and scope. Allocates only the key itself.
    *
    * @param credential the credential
    * @param scope what is asked about
    * @return the key
    */
   public static CacheKey of(ApiKeyCredential credential, ApplicationPrivileges scope) {
-    return new CacheKey(Sha256.digest(credential.encoded()), scope, credential.id());
+    String encoded = credential.encoded();
+    return new CacheKey(Sha256.digestAscii(encoded, 0, encoded.length()), scope, credential.id());
+  }
+
+  /**
+   * A key to look up with, for the encoded credential {@code text[from, to)}, hashed in place; it
+   * equals the key {@link #of} makes for that credential, but knows no key id.
+   *
+   * @param text text holding {@code base64(id:api_key)}; ASCII in that range
+   * @param from where the encoded credential starts
+   * @param to where it ends (exclusive)
+   * @param scope what is asked about
+   * @return the key
+   */
+  public static CacheKey ofEncoded(String text, int from, int to, ApplicationPrivileges scope) {
+    return new CacheKey(Sha256.digestAscii(text, from, to), scope, null);
   }
 
   /**
    * The key id, for log lines.
    *
-   * @return the id, not secret
+   * @return the id, not secret; null for a lookup-only key
    */
-  public String keyId() {
+  public @Nullable String keyId() {
     return keyId;
   }
 
@@ -64,6 +83,6 @@ public final class CacheKey {
 
   @Override
   public String toString() {
-    return "CacheKey[id=" + LogSafe.text(keyId) + "]";
+    return "CacheKey[id=" + (keyId == null ? "?" : LogSafe.text(keyId)) + "]";
   }
 }
