@@ -37,7 +37,6 @@ public final class Authenticator {
   private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
   private static final AuthResult.Unauthorized INVALID_CREDENTIALS = failed(AuthResult.Unauthorized.Reason.INVALID_CREDENTIALS);
   private static final AuthResult.Unauthorized METHOD_DISABLED = failed(AuthResult.Unauthorized.Reason.METHOD_DISABLED);
-  private static final AuthResult.Unauthorized NO_PRIVILEGES = failed(AuthResult.Unauthorized.Reason.NO_PRIVILEGES);
 
   private final char @Nullable [] secretToken;
   private final @Nullable PrivilegeChecker apiKeys;
@@ -46,6 +45,8 @@ public final class Authenticator {
   private final int maxCredentialLength;
   private final AuthResult.Authenticated unrestricted;
   private final AuthResult.Authenticated secretTokenHolder;
+  /** The answers to a secret token, picked by index: a wrong one, then the right one. */
+  private final AuthResult[] secretTokenAnswers;
   private final AuthResult.Authenticated anonymousCaller;
   private final AuthResult.Unauthorized missing;
 
@@ -57,6 +58,7 @@ public final class Authenticator {
     Set<Privilege> all = Set.copyOf(privileges.privileges());
     this.unrestricted = new AuthResult.Authenticated(AuthMethod.NONE, all, null, null);
     this.secretTokenHolder = new AuthResult.Authenticated(AuthMethod.SECRET_TOKEN, all, null, null);
+    this.secretTokenAnswers = new AuthResult[] {INVALID_CREDENTIALS, secretTokenHolder};
     Set<Privilege> anonymousPrivileges = new LinkedHashSet<>(b.anonymousPrivileges);
     anonymousPrivileges.retainAll(all);
     anonymousPrivileges.remove(Privilege.SOURCEMAP_WRITE);
@@ -200,7 +202,8 @@ public final class Authenticator {
     }
     int start = AuthorizationHeader.PLAIN_TOKEN_START;
     if (secretToken != null && AuthorizationHeader.isPlainBearer(value, maxCredentialLength)) {
-      return ConstantTime.equals(secretToken, value, start, value.length()) ? secretTokenHolder : INVALID_CREDENTIALS;
+      // Picked by index, not by a branch: a match and a mismatch cost the same.
+      return secretTokenAnswers[ConstantTime.equalsBit(secretToken, value, start, value.length())];
     }
     if (apiKeys instanceof CachingPrivilegeChecker caching && AuthorizationHeader.isPlainApiKey(value, maxCredentialLength)) {
       return caching.cachedResult(value, start, value.length(), privileges);
@@ -235,7 +238,7 @@ public final class Authenticator {
       return disabled();
     }
     // The comparison's time depends only on the configured token's length.
-    return token.matches(secretToken) ? secretTokenHolder : INVALID_CREDENTIALS;
+    return secretTokenAnswers[token.matchBit(secretToken)];
   }
 
   private static AuthResult disabled() {
@@ -278,10 +281,12 @@ public final class Authenticator {
   static @Nullable AuthResult apiKeyResult(@Nullable String keyId, CheckResult check) {
     if (check instanceof CheckResult.Granted granted) {
       return granted.privileges().isEmpty()
-          ? NO_PRIVILEGES
+          ? failed(AuthResult.Unauthorized.Reason.NO_PRIVILEGES)
           : new AuthResult.Authenticated(AuthMethod.API_KEY, granted.privileges(), keyId, granted.username());
     }
-    return check instanceof CheckResult.UnknownKey ? INVALID_CREDENTIALS : null;
+    // A fresh outcome per answer, not a shared constant: the cache then holds a right and a wrong
+    // secret's answers alike, and reading one costs what reading the other does.
+    return check instanceof CheckResult.UnknownKey ? failed(AuthResult.Unauthorized.Reason.INVALID_CREDENTIALS) : null;
   }
 
   @Override

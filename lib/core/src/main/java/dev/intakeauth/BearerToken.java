@@ -35,9 +35,9 @@ public final class BearerToken implements Credential {
     return token.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Compares with a configured token in time that depends only on the configured token's length. */
-  boolean matches(char[] expected) {
-    return ConstantTime.equals(expected, token, 0, token.length());
+  /** 1 if this is the configured token, else 0, in time that depends only on its length. */
+  int matchBit(char[] expected) {
+    return ConstantTime.equalsBit(expected, token, 0, token.length());
   }
 
   /**
@@ -52,7 +52,7 @@ public final class BearerToken implements Credential {
   /** Compared in constant time, so that equality checks never leak the token. */
   @Override
   public boolean equals(Object o) {
-    return o instanceof BearerToken other && other.matches(token.toCharArray());
+    return o instanceof BearerToken other && other.matchBit(token.toCharArray()) == 1;
   }
 
   @Override

@@ -21,10 +21,24 @@ public final class ConstantTime {
    * @return true if equal
    */
   public static boolean equals(char[] expected, String presented, int from, int to) {
+    return equalsBit(expected, presented, from, to) == 1;
+  }
+
+  /**
+   * {@link #equals} as 1 (equal) or 0, computed without a branch on the outcome, so that a caller
+   * can pick its answer by index and spend the same time on a match as on a mismatch.
+   *
+   * @param expected the secret
+   * @param presented text holding the presented value
+   * @param from where the presented value starts
+   * @param to where it ends (exclusive)
+   * @return 1 if equal, else 0
+   */
+  public static int equalsBit(char[] expected, String presented, int from, int to) {
     int n = expected.length;
     int m = to - from;
     if (m <= 0) {
-      return n == 0 && m == 0;
+      return n == 0 && m == 0 ? 1 : 0;
     }
     int diff = n ^ m;
     for (int i = 0; i < n; i++) {
@@ -32,6 +46,7 @@ public final class ConstantTime {
       int j = ((i - m) >>> 31) * i;
       diff |= expected[i] ^ presented.charAt(from + j);
     }
-    return diff == 0;
+    // diff is never negative: 1 when it is 0, else 0.
+    return (diff - 1) >>> 31;
   }
 }

@@ -4,6 +4,7 @@ import dev.intakeauth.AnonymousPolicy;
 import dev.intakeauth.AnonymousRateLimiter;
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.ClientAddressResolver;
+import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.InMemoryKeyStore;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.PrivilegeChecker;
@@ -224,16 +225,19 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
       tryIt = String.format(tryIt, baseUrl);
     }
     LOG.info("listening on {} (secret token: {}, API keys: {}, anonymous: {})", baseUrl,
-        settings.secretToken() != null ? "on" : "off", settings.apiKeysEnabled() ? (keys instanceof InMemoryKeyStore ? "key file" : "Elasticsearch") : "off",
+        settings.secretToken() != null ? "on" : "off", settings.apiKeysEnabled() ? (settings.elasticsearchHosts().isEmpty() ? "key file" : "Elasticsearch") : "off",
         anonymous ? "on" : "off");
   }
 
   private static PrivilegeChecker apiKeys(ServerConfig settings) throws IOException {
     List<String> hosts = settings.elasticsearchHosts();
+    int limit = settings.integer(ServerConfig.Setting.API_KEY_LIMIT);
     if (hosts.isEmpty()) {
       Path file = java.util.Objects.requireNonNull(settings.keysFile());
       try {
-        return InMemoryKeyStore.load(file);
+        // Cached like Elasticsearch's answers: a known key costs a cache hit, not a hash of its secret.
+        return CachingPrivilegeChecker.builder(InMemoryKeyStore.load(file))
+            .newKeysPerMinute(limit).limitSettingName(ServerConfig.Setting.API_KEY_LIMIT.key).build();
       } catch (IOException e) {
         throw new ConfigException("intake-auth.keys_file: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
       } catch (IllegalArgumentException e) {
@@ -271,7 +275,6 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     if (fingerprint != null) {
       connection.trustedFingerprint(fingerprint);
     }
-    int limit = settings.integer(ServerConfig.Setting.API_KEY_LIMIT);
     return ElasticsearchPrivilegeChecker.create(connection.build())
         .cached(b -> b.newKeysPerMinute(limit).limitSettingName(ServerConfig.Setting.API_KEY_LIMIT.key));
   }

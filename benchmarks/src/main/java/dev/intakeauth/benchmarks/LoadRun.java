@@ -1,0 +1,236 @@
+package dev.intakeauth.benchmarks;
+
+import dev.intakeauth.InMemoryKeyStore;
+import dev.intakeauth.Privilege;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * A bounded, local load run of the example intake server: the server runs in its own JVM on
+ * loopback, and this process sends {@code POST /intake/v2/events} (a metadata line and one
+ * transaction) over keep-alive connections, closed loop (each connection sends its next request when
+ * the previous answer arrives), with authorization off, with a secret token, and with cached API keys
+ * (one key per connection, from a key file). Modes alternate within each round, so drift on the
+ * machine is spread over all of them. Plain HTTP with
+ * {@code intake-auth.allow_plain_http_credentials: true}, so that TLS's cost does not hide
+ * authorization's.
+ *
+ * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.intakeauth.benchmarks.LoadRun
+ * [connections, default 8] [warm-up seconds, 5] [measured seconds, 15] [rounds, 3]}.
+ */
+public final class LoadRun {
+
+  private static final String TOKEN = "load-run-secret-token-0123456789";
+  private static final byte[] BODY = ("""
+      {"metadata":{"service":{"name":"checkout","agent":{"name":"java","version":"1.52.0"}}}}
+      {"transaction":{"id":"945254c567a5417e","trace_id":"0123456789abcdef0123456789abcdef","name":"GET /cart","type":"request","duration":32.5,"span_count":{"started":0}}}
+      """).getBytes(StandardCharsets.UTF_8);
+  private static final List<String> MODES = List.of("off", "secret-token", "api-key");
+
+  private LoadRun() {}
+
+  /** One measured run of one mode. */
+  private record Result(String mode, long requests, long errors, double seconds, Histogram latency) {
+    double perSecond() {
+      return requests / seconds;
+    }
+  }
+
+  /**
+   * Runs the load.
+   *
+   * @param args connections, warm-up seconds, measured seconds, rounds
+   * @throws Exception if the server cannot start or a connection fails
+   */
+  public static void main(String[] args) throws Exception {
+    int connections = args.length > 0 ? Integer.parseInt(args[0]) : 8;
+    int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    int duration = args.length > 2 ? Integer.parseInt(args[2]) : 15;
+    int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+    Path dir = Files.createTempDirectory("intake-load");
+    StringBuilder keyFile = new StringBuilder();
+    List<String> apiKeys = new ArrayList<>();
+    for (int i = 0; i < connections; i++) {
+      InMemoryKeyStore.NewKey key = InMemoryKeyStore.generateKey("load-agent-" + i, List.of(Privilege.EVENT_WRITE), null);
+      keyFile.append(key.stored().toLine()).append('\n');
+      apiKeys.add(key.credential().authorizationValue());
+    }
+    Files.writeString(dir.resolve("keys.txt"), keyFile);
+    System.out.printf(Locale.ROOT, "%s, %d cores; %d connections, %d s warm-up, %d s measured, %d rounds%n",
+        Runtime.version(), Runtime.getRuntime().availableProcessors(), connections, warmup, duration, rounds);
+    System.out.printf(Locale.ROOT, "%-6s %-13s %10s %9s %9s %9s %9s %9s %7s%n",
+        "round", "mode", "req/s", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "errors");
+    Map<String, List<Result>> byMode = new LinkedHashMap<>();
+    for (int round = 1; round <= rounds; round++) {
+      for (String mode : MODES) {
+        Result r = runMode(dir, mode, connections, warmup, duration, apiKeys);
+        byMode.computeIfAbsent(mode, m -> new ArrayList<>()).add(r);
+        Histogram h = r.latency();
+        System.out.printf(Locale.ROOT, "%-6d %-13s %10.0f %9d %9d %9d %9d %9d %7d%n", round, mode, r.perSecond(),
+            h.getValueAtPercentile(50) / 1000, h.getValueAtPercentile(90) / 1000, h.getValueAtPercentile(99) / 1000,
+            h.getValueAtPercentile(99.9) / 1000, h.getMaxValue() / 1000, r.errors());
+      }
+    }
+    System.out.println();
+    System.out.println("mode           req/s (mean ± sd over rounds)   vs off     p50 us   p99 us  (all rounds)");
+    double off = mean(byMode.get("off"));
+    for (Map.Entry<String, List<Result>> e : byMode.entrySet()) {
+      Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+      for (Result r : e.getValue()) {
+        all.add(r.latency());
+      }
+      double m = mean(e.getValue());
+      System.out.printf(Locale.ROOT, "%-13s %10.0f ± %-8.0f            %6.1f%%  %8d %8d%n", e.getKey(), m, sd(e.getValue(), m),
+          100 * m / off, all.getValueAtPercentile(50) / 1000, all.getValueAtPercentile(99) / 1000);
+    }
+  }
+
+  private static Result runMode(Path dir, String mode, int connections, int warmup, int duration, List<String> apiKeys)
+      throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    String auth = switch (mode) {
+      case "secret-token" -> "    secret_token: \"" + TOKEN + "\"\n";
+      case "api-key" -> "    api_key:\n      enabled: true\n      limit: 1000\n";
+      default -> "";
+    };
+    String yaml = "apm-server:\n  host: \"127.0.0.1:" + port + "\"\n"
+        + (auth.isEmpty() ? "" : "  auth:\n" + auth)
+        + "intake-auth:\n  allow_plain_http_credentials: true\n"
+        + ("api-key".equals(mode) ? "  keys_file: keys.txt\n" : "");
+    Path config = dir.resolve(mode + ".yml");
+    Files.writeString(config, yaml);
+    Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xms1g", "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        "-cp", System.getProperty("java.class.path"),
+        "dev.intakeauth.examples.intake.IntakeServer", "--config", config.toString())
+        .redirectError(dir.resolve(mode + ".log").toFile())
+        .start();
+    try {
+      awaitListening(server, dir.resolve(mode + ".log"));
+      if (!"off".equals(mode)) {
+        // The server must be checking: a wrong credential of the mode's kind is refused.
+        String wrong = "secret-token".equals(mode) ? "Bearer not-" + TOKEN : apiKeys.get(0).substring(0, apiKeys.get(0).length() - 6) + "AAAA==";
+        try (HttpConnection probe = new HttpConnection("127.0.0.1", port,
+            HttpConnection.request("POST", "/intake/v2/events", wrong, "application/x-ndjson", BODY))) {
+          int status = probe.exchange();
+          if (status != 401) {
+            throw new IllegalStateException(mode + ": a wrong credential got " + status + ", not 401");
+          }
+        }
+      }
+      return load(mode, port, connections, warmup, duration, apiKeys);
+    } finally {
+      server.destroy();
+      if (!server.waitFor(10, TimeUnit.SECONDS)) {
+        server.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  private static void awaitListening(Process server, Path log) throws IOException {
+    BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+    for (String line = out.readLine(); line != null; line = out.readLine()) {
+      if (line.contains("listening on")) {
+        Thread drain = new Thread(() -> {
+          try {
+            while (out.readLine() != null) {
+              // keep the pipe empty
+            }
+          } catch (IOException e) {
+            // the server stopped
+          }
+        }, "server-stdout");
+        drain.setDaemon(true);
+        drain.start();
+        return;
+      }
+    }
+    throw new IOException("the server did not start; its log: " + Files.readString(log));
+  }
+
+  private static Result load(String mode, int port, int connections, int warmup, int duration, List<String> apiKeys)
+      throws Exception {
+    long start = System.nanoTime();
+    long measureFrom = start + TimeUnit.SECONDS.toNanos(warmup);
+    long end = measureFrom + TimeUnit.SECONDS.toNanos(duration);
+    AtomicLong requests = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    List<Histogram> histograms = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int c = 0; c < connections; c++) {
+      String authorization = switch (mode) {
+        case "secret-token" -> "Bearer " + TOKEN;
+        case "api-key" -> apiKeys.get(c);
+        default -> null;
+      };
+      byte[] request = HttpConnection.request("POST", "/intake/v2/events", authorization, "application/x-ndjson", BODY);
+      Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+      histograms.add(h);
+      Thread t = new Thread(() -> {
+        try (HttpConnection connection = new HttpConnection("127.0.0.1", port, request)) {
+          long n = 0;
+          long bad = 0;
+          for (long now = System.nanoTime(); now < end; ) {
+            int status = connection.exchange();
+            long after = System.nanoTime();
+            if (now >= measureFrom) {
+              h.recordValue(after - now);
+              n++;
+              if (status != 202) {
+                bad++;
+              }
+            }
+            now = after;
+          }
+          requests.addAndGet(n);
+          errors.addAndGet(bad);
+        } catch (IOException | RuntimeException e) {
+          failures.add(e);
+        }
+      }, "load-" + c);
+      threads.add(t);
+      t.start();
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    if (!failures.isEmpty()) {
+      throw new IOException(mode + ": a connection failed: " + failures.get(0), failures.get(0));
+    }
+    Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    histograms.forEach(all::add);
+    return new Result(mode, requests.get(), errors.get(), duration, all);
+  }
+
+  private static double mean(List<Result> results) {
+    return results.stream().mapToDouble(Result::perSecond).average().orElse(0);
+  }
+
+  private static double sd(List<Result> results, double mean) {
+    if (results.size() < 2) {
+      return 0;
+    }
+    double sum = 0;
+    for (Result r : results) {
+      sum += (r.perSecond() - mean) * (r.perSecond() - mean);
+    }
+    return Math.sqrt(sum / (results.size() - 1));
+  }
+}
