@@ -35,9 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Keys the cache has not seen. {@code miss}: every call a key not in the cache (262,144 keys cycled
  * through a cache of 10,000), answered by an in-process backend that grants at once, beside
  * {@code hit}, one cached key through the same authenticator. {@code newKeyBurst}: 32 threads ask
- * for one new key at the same moment while the backend takes 1 ms to answer; the
- * {@code backendCalls} counter is the number of backend calls per burst (1 is the goal: concurrent
- * first requests share one call).
+ * for one new key at the same moment while the backend takes 1 ms to answer; the counters
+ * {@code backendCalls} and {@code bursts} are summed over each iteration, and equal when every burst
+ * made one backend call (the goal: concurrent first requests share one call).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -61,11 +61,13 @@ public class CacheMissBenchmark {
   private ExecutorService burstThreads;
   private final AtomicInteger burstKey = new AtomicInteger();
 
-  /** Per-burst counters, reported by JMH beside the time. */
+  /** Counters reported by JMH beside the time, summed over each iteration's bursts. */
   @AuxCounters(AuxCounters.Type.EVENTS)
   @State(Scope.Thread)
   public static class Burst {
-    /** Backend calls made, summed over bursts; JMH divides by the bursts. */
+    /** Bursts run. */
+    public long bursts;
+    /** Backend calls made: equal to {@link #bursts} when every burst shares one call. */
     public long backendCalls;
     /** Answers that were not "authenticated", summed over bursts. */
     public long notAuthenticated;
@@ -143,5 +145,6 @@ public class CacheMissBenchmark {
       }
     }
     counters.backendCalls += slowChecker.backendCalls() - before;
+    counters.bursts++;
   }
 }

@@ -33,6 +33,8 @@ import java.util.function.Function;
  *       secret of the same length for each of the same keys (its "unknown" answer cached too).
  *   <li>{@code api-key-near-miss}: one class = secrets wrong in their last character only, the other =
  *       the wrong secrets above.
+ *   <li>{@code api-key-a-a}: both classes drawn from the same wrong secrets: an A/A test of the
+ *       harness itself, which must show no difference.
  *   <li>{@code control-early-exit}: a comparison that stops at the first difference, on the near-miss
  *       classes: not constant
  *       time, so |t| must come out above 4.5; it shows the check can see a leak on this machine. The
@@ -100,7 +102,7 @@ public final class ConstantTimeCheck {
     List<String> names = args.length > 1 ? Arrays.asList(args).subList(1, args.length) : List.of();
     SplittableRandom random = new SplittableRandom(20261125L);
     List<Target> targets = new ArrayList<>();
-    for (Target t : List.of(secretToken(random, false), secretToken(random, true), apiKey(random, false), apiKey(random, true), control(random), aa(random))) {
+    for (Target t : List.of(secretToken(random, false), secretToken(random, true), apiKey(random, "api-key"), apiKey(random, "api-key-near-miss"), apiKey(random, "api-key-a-a"), control(random))) {
       if (names.isEmpty() || names.contains(t.name)) {
         targets.add(t);
       }
@@ -138,9 +140,8 @@ public final class ConstantTimeCheck {
     return new Target(nearMiss ? "secret-token-near-miss" : "secret-token", new String[] {fixed}, pool, List::of, op, null);
   }
 
-  private static Target apiKey(SplittableRandom random, boolean nearMiss) {
-    Target target = new Target(nearMiss ? "api-key-near-miss" : "api-key", new String[0], new String[0], List::of, v -> v,
-        t -> cacheApiKeys(t, random, nearMiss));
+  private static Target apiKey(SplittableRandom random, String name) {
+    Target target = new Target(name, new String[0], new String[0], List::of, v -> v, t -> cacheApiKeys(t, random));
     target.rebuild();
     return target;
   }
@@ -148,9 +149,10 @@ public final class ConstantTimeCheck {
   /**
    * 256 fresh keys, each with its right secret, a wrong secret of the same length, and one wrong in
    * its last character only, all answers cached, in a random order so that neither class's entries
-   * sit together in memory. One class is the right (or near-miss) secrets, the other the wrong ones.
+   * sit together in memory. One class is the right secrets (or the near-miss ones, or for the A/A
+   * test the wrong ones again), the other the wrong ones.
    */
-  private static void cacheApiKeys(Target target, SplittableRandom random, boolean nearMiss) {
+  private static void cacheApiKeys(Target target, SplittableRandom random) {
     InMemoryKeyStore.Builder keys = InMemoryKeyStore.builder();
     String[] right = new String[POOL];
     String[] wrong = new String[POOL];
@@ -178,17 +180,15 @@ public final class ConstantTimeCheck {
         throw new IllegalStateException("right secrets must authenticate and wrong ones must not");
       }
     }
-    target.fixed = "api-key-a-a".equals(target.name) ? wrong : nearMiss ? almost : right;
+    target.fixed = switch (target.name) {
+      case "api-key-near-miss" -> almost;
+      case "api-key-a-a" -> wrong;
+      default -> right;
+    };
     target.random = wrong;
     @SuppressWarnings("unchecked")
     Function<Object, Object> op = value -> auth.authenticate((List<String>) value);
     target.op = op;
-  }
-
-  private static Target aa(SplittableRandom random) {
-    Target target = new Target("api-key-a-a", new String[0], new String[0], List::of, v -> v, t -> cacheApiKeys(t, random, false));
-    target.rebuild();
-    return target;
   }
 
   private static Target control(SplittableRandom random) {
@@ -242,7 +242,7 @@ public final class ConstantTimeCheck {
     for (int c = 0; c < CROPS.length; c++) {
       cropped[c] = new WelchT();
     }
-    int chunk = 1 << 14;
+    int chunk = 1 << 13;
     int[] classes = new int[chunk];
     Object[] inputs = new Object[chunk];
     long[] times = new long[chunk];

@@ -29,7 +29,10 @@ import org.HdrHistogram.Histogram;
  * authorization's.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.intakeauth.benchmarks.LoadRun
- * [connections, default 8] [warm-up seconds, 5] [measured seconds, 15] [rounds, 3]}.
+ * [connections, default 8] [warm-up seconds, 20] [measured seconds, 15] [rounds, 3]}. Extra JVM
+ * options for the server go in the system property {@code load.serverJvmArgs} ({@code {mode}} is
+ * replaced by the mode's name), for example a flight recording per mode:
+ * {@code -Dload.serverJvmArgs=-XX:StartFlightRecording=filename=/tmp/{mode}.jfr,settings=profile}.
  */
 public final class LoadRun {
 
@@ -57,7 +60,7 @@ public final class LoadRun {
    */
   public static void main(String[] args) throws Exception {
     int connections = args.length > 0 ? Integer.parseInt(args[0]) : 8;
-    int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     int duration = args.length > 2 ? Integer.parseInt(args[2]) : 15;
     int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
     Path dir = Files.createTempDirectory("intake-load");
@@ -84,6 +87,12 @@ public final class LoadRun {
             h.getValueAtPercentile(99.9) / 1000, h.getMaxValue() / 1000, r.errors());
       }
     }
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        Files.delete(f);
+      }
+    }
+    Files.delete(dir);
     System.out.println();
     System.out.println("mode           req/s (mean ± sd over rounds)   vs off     p50 us   p99 us  (all rounds)");
     double off = mean(byMode.get("off"));
@@ -115,10 +124,15 @@ public final class LoadRun {
         + ("api-key".equals(mode) ? "  keys_file: keys.txt\n" : "");
     Path config = dir.resolve(mode + ".yml");
     Files.writeString(config, yaml);
-    Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xms1g", "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp", System.getProperty("java.class.path"),
-        "dev.intakeauth.examples.intake.IntakeServer", "--config", config.toString())
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xms1g", "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+    String extra = System.getProperty("load.serverJvmArgs", "").replace("{mode}", mode);
+    if (!extra.isBlank()) {
+      command.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+        "dev.intakeauth.examples.intake.IntakeServer", "--config", config.toString()));
+    Process server = new ProcessBuilder(command)
         .redirectError(dir.resolve(mode + ".log").toFile())
         .start();
     try {

@@ -2,6 +2,7 @@ package dev.intakeauth;
 
 import dev.intakeauth.internal.ConstantTime;
 import dev.intakeauth.internal.Require;
+import dev.intakeauth.internal.TokenScratch;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -200,15 +201,28 @@ public final class Authenticator {
     if (value == null) {
       return null;
     }
-    int start = AuthorizationHeader.PLAIN_TOKEN_START;
-    if (secretToken != null && AuthorizationHeader.isPlainBearer(value, maxCredentialLength)) {
-      // Picked by index, not by a branch: a match and a mismatch cost the same.
-      return secretTokenAnswers[ConstantTime.equalsBit(secretToken, value, start, value.length())];
+    int scheme = AuthorizationHeader.plainScheme(value, maxCredentialLength);
+    boolean bearer = scheme == AuthorizationHeader.PLAIN_BEARER && secretToken != null;
+    CachingPrivilegeChecker caching = apiKeys instanceof CachingPrivilegeChecker c ? c : null;
+    if (!bearer && (scheme != AuthorizationHeader.PLAIN_API_KEY || caching == null)) {
+      return null;
     }
-    if (apiKeys instanceof CachingPrivilegeChecker caching && AuthorizationHeader.isPlainApiKey(value, maxCredentialLength)) {
-      return caching.cachedResult(value, start, value.length(), privileges);
+    int length = value.length() - AuthorizationHeader.PLAIN_TOKEN_START;
+    char[] token = TokenScratch.copy(value, AuthorizationHeader.PLAIN_TOKEN_START, value.length(),
+        bearer ? Objects.requireNonNull(secretToken).length : 0);
+    try {
+      if (bearer) {
+        // Picked by index, not by a branch: a match and a mismatch cost the same.
+        return AuthorizationHeader.isPlainBearerToken(token, length)
+            ? secretTokenAnswers[ConstantTime.equalsBit(Objects.requireNonNull(secretToken), token, length)]
+            : null;
+      }
+      return AuthorizationHeader.isPlainApiKeyToken(token, length)
+          ? Objects.requireNonNull(caching).cachedResult(token, length, privileges)
+          : null;
+    } finally {
+      TokenScratch.clear(token, length);
     }
-    return null;
   }
 
   /** The API key to look up in the backend, or null when the answer needs no backend. */

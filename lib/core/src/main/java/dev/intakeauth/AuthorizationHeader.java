@@ -53,7 +53,32 @@ public final class AuthorizationHeader {
 
   private static final int MAX_ECHOED_SCHEME = 32;
 
-  /** Where the token of a {@link #isPlainBearer plain} {@code Bearer} or {@code ApiKey} value starts. */
+  private static final String BASE64_ALPHABET_AND_PAD = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+
+  /** The characters of base64 and its padding, indexed by character. */
+  private static final boolean[] BASE64_OR_PAD = new boolean[128];
+
+  /** The same as bits: characters 0-63, then 64-127. */
+  private static final long BASE64_OR_PAD_LOW;
+
+  private static final long BASE64_OR_PAD_HIGH;
+
+  static {
+    long low = 0;
+    long high = 0;
+    for (char c : BASE64_ALPHABET_AND_PAD.toCharArray()) {
+      BASE64_OR_PAD[c] = true;
+      if (c < 64) {
+        low |= 1L << c;
+      } else {
+        high |= 1L << (c - 64);
+      }
+    }
+    BASE64_OR_PAD_LOW = low;
+    BASE64_OR_PAD_HIGH = high;
+  }
+
+  /** Where the token of a {@link #plainScheme plain} {@code Bearer} or {@code ApiKey} value starts. */
   static final int PLAIN_TOKEN_START = 7;
 
   private AuthorizationHeader() {}
@@ -178,58 +203,76 @@ public final class AuthorizationHeader {
     return unknownScheme(value, start, space);
   }
 
+  /** {@link #plainScheme}: not a plain value. */
+  static final int NOT_PLAIN = 0;
+  /** {@link #plainScheme}: {@code Bearer } then the token. */
+  static final int PLAIN_BEARER = 1;
+  /** {@link #plainScheme}: {@code ApiKey } then the token. */
+  static final int PLAIN_API_KEY = 2;
+
   /**
-   * Whether a value has the common form {@code Bearer <token>}: the scheme in any case, one space,
-   * then visible characters only, nothing around them, within the maximum length. For such a value
-   * {@link #parseOne} returns a {@code Bearer} credential of {@code value.substring(7)}; knowing that,
-   * the secret-token check compares in place and allocates nothing. Any other value goes through
-   * {@link #parseOne}.
+   * The scheme of a value that may be plain: within the maximum length, {@code Bearer } or
+   * {@code ApiKey } (the scheme in any case, one space) and at least one more character. The hot
+   * paths then check the token's characters with {@link #isPlainBearerToken} or
+   * {@link #isPlainApiKeyToken}; a plain value is one that passes both checks, and for it
+   * {@link #parseOne} makes a credential of exactly {@code value.substring(7)}. Anything else goes
+   * through {@link #parseOne}.
    *
    * @param value the header value
    * @param maxLength the maximum length, in characters
-   * @return true for a plain {@code Bearer} value
+   * @return {@link #PLAIN_BEARER}, {@link #PLAIN_API_KEY} or {@link #NOT_PLAIN}
    */
-  static boolean isPlainBearer(String value, int maxLength) {
+  static int plainScheme(String value, int maxLength) {
     int n = value.length();
-    if (n <= PLAIN_TOKEN_START || n > maxLength || !value.regionMatches(true, 0, "Bearer ", 0, PLAIN_TOKEN_START)) {
-      return false;
+    if (n <= PLAIN_TOKEN_START || n > maxLength || value.charAt(PLAIN_TOKEN_START - 1) != ' ') {
+      return NOT_PLAIN;
     }
-    for (int i = PLAIN_TOKEN_START; i < n; i++) {
-      char c = value.charAt(i);
-      if (c <= ' ' || c == 0x7f) {
-        return false;
-      }
+    if (value.regionMatches(true, 0, "Bearer", 0, PLAIN_TOKEN_START - 1)) {
+      return PLAIN_BEARER;
     }
-    return true;
+    return value.regionMatches(true, 0, "ApiKey", 0, PLAIN_TOKEN_START - 1) ? PLAIN_API_KEY : NOT_PLAIN;
   }
 
   /**
-   * Whether a value has the form {@code ApiKey <token>}: the scheme in any case, one space, then
-   * base64 characters only, within the maximum length. Such a value is a valid credential of
-   * {@code value.substring(7)} exactly when the full parser says so; the hot path looks its digest up
-   * in the cache, where only parsed credentials are, and leaves everything else to {@link #parseOne}.
+   * Whether a {@code Bearer} token is plain: visible characters only (no space, no control
+   * character), so the full parser would take it whole.
    *
-   * @param value the header value
-   * @param maxLength the maximum length, in characters
-   * @return true for a plain {@code ApiKey} value
+   * @param token the token's characters
+   * @param length how many
+   * @return true if plain
    */
-  static boolean isPlainApiKey(String value, int maxLength) {
-    int n = value.length();
-    if (n <= PLAIN_TOKEN_START || n > maxLength || !value.regionMatches(true, 0, "ApiKey ", 0, PLAIN_TOKEN_START)) {
-      return false;
+  static boolean isPlainBearerToken(char[] token, int length) {
+    boolean plain = true;
+    for (int i = 0; i < length; i++) {
+      char c = token[i];
+      plain &= c > ' ' && c != 0x7f;
     }
-    for (int i = PLAIN_TOKEN_START; i < n; i++) {
-      char c = value.charAt(i);
-      boolean base64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
-      if (!base64) {
-        return false;
-      }
+    return plain;
+  }
+
+  /**
+   * Whether an {@code ApiKey} token is plain: base64 characters only. Such a token is a valid
+   * credential exactly when the full parser says so; the hot path looks its digest up in the cache,
+   * where only parsed credentials are.
+   *
+   * @param token the token's characters
+   * @param length how many
+   * @return true if plain
+   */
+  static boolean isPlainApiKeyToken(char[] token, int length) {
+    // One bit per character below 128, tested without a branch per character.
+    int bad = 0;
+    for (int i = 0; i < length; i++) {
+      char c = token[i];
+      long bits = (c & 64) == 0 ? BASE64_OR_PAD_LOW : BASE64_OR_PAD_HIGH;
+      bad |= (c >>> 7) | (int) (~(bits >>> (c & 63)) & 1);
     }
-    return true;
+    return bad == 0;
   }
 
   private static Parsed parseApiKey(String token) {
-    if ((token.length() & 3) != 0) {
+    if ((token.length() & 3) != 0 || !isBase64Text(token)) {
+      // Refused before the decoder sees it: its exception for a bad character costs microseconds.
       return new Malformed(AuthResult.Unauthorized.Reason.IMPROPERLY_ENCODED, IMPROPERLY_ENCODED_MESSAGE);
     }
     byte[] decoded;
@@ -257,6 +300,16 @@ public final class AuthorizationHeader {
     } finally {
       java.util.Arrays.fill(decoded, (byte) 0);
     }
+  }
+
+  private static boolean isBase64Text(String token) {
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (c >= 128 || !BASE64_OR_PAD[c]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

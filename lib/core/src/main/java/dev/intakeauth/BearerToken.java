@@ -37,7 +37,12 @@ public final class BearerToken implements Credential {
 
   /** 1 if this is the configured token, else 0, in time that depends only on its length. */
   int matchBit(char[] expected) {
-    return ConstantTime.equalsBit(expected, token, 0, token.length());
+    char[] presented = java.util.Arrays.copyOf(token.toCharArray(), Math.max(token.length(), expected.length));
+    try {
+      return ConstantTime.equalsBit(expected, presented, token.length());
+    } finally {
+      java.util.Arrays.fill(presented, '\0');
+    }
   }
 
   /**

@@ -4,7 +4,6 @@ import dev.intakeauth.internal.Require;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.intakeauth.internal.CacheKey;
 import dev.intakeauth.internal.CircuitBreaker;
@@ -76,7 +75,9 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
             .maximumSize(b.maximumSize)
             .ticker(ticker)
             .executor(b.executor)
-            .expireAfter(new AnswerExpiry(ttlNanos))
+            // A fixed lifetime: reads cost half what they do with a per-entry one. "Unavailable" answers
+            // are removed as they settle (see forgetIfUnavailable).
+            .expireAfterWrite(ttlNanos, TimeUnit.NANOSECONDS)
             .buildAsync();
     this.stale =
         b.staleGrace.isZero()
@@ -108,6 +109,8 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     if (answer == null) {
       answer = cache.get(key, (k, executor) -> load(k, credential, scope));
     }
+    // An answer that settled before the cache held it was not seen by load's own removal.
+    forgetIfUnavailable(key, answer);
     Answer done = completed(answer);
     if (done != null && (stale == null || !(done.result instanceof CheckResult.Unavailable))) {
       return CompletableFuture.completedFuture(done.result);
@@ -117,13 +120,13 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
 
   /**
    * The hot path: the caller's answer for the key whose {@code base64(id:api_key)} is
-   * {@code text[from, to)}, when a settled, usable answer is cached; null otherwise (not cached,
-   * still being fetched, or "unavailable"), and the caller takes the full path. The text is hashed in
-   * place, so a hit allocates only the lookup key. Only credentials that parsed are ever cached, and
-   * the key is the digest of the exact encoded text, so a hit stands for a valid credential.
+   * {@code encoded[0, length)}, when a settled, usable answer is cached; null otherwise (not cached,
+   * still being fetched, or "unavailable"), and the caller takes the full path. A hit allocates at
+   * most the lookup key. Only credentials that parsed are ever cached, and the key is the digest of
+   * the exact encoded text, so a hit stands for a valid credential.
    */
-  @Nullable AuthResult cachedResult(String text, int from, int to, ApplicationPrivileges scope) {
-    Answer done = completed(cache.getIfPresent(CacheKey.ofEncoded(text, from, to, scope)));
+  @Nullable AuthResult cachedResult(char[] encoded, int length, ApplicationPrivileges scope) {
+    Answer done = completed(cache.getIfPresent(CacheKey.ofEncoded(encoded, length, scope)));
     return done == null ? null : done.authResult;
   }
 
@@ -191,7 +194,21 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     backendCalls.incrementAndGet();
     CompletableFuture<CheckResult> call = callBackend(credential, scope);
     CompletableFuture<CheckResult> bounded = call.copy().orTimeout(deadline.toNanos(), TimeUnit.NANOSECONDS);
-    return bounded.handle((result, failure) -> settle(key, result, failure, call));
+    CompletableFuture<Answer> answer = bounded.handle((result, failure) -> settle(key, result, failure, call));
+    answer.thenRun(() -> forgetIfUnavailable(key, answer));
+    return answer;
+  }
+
+  /**
+   * Removes this very answer from the cache if it is "unavailable", so that it is never served again.
+   * Called when it settles and again by the caller that put it in the cache (whichever comes after
+   * the cache holds it does the removal; the other finds nothing or a newer answer, and leaves it).
+   */
+  private void forgetIfUnavailable(CacheKey key, CompletableFuture<Answer> answer) {
+    Answer done = completed(answer);
+    if (done != null && done.result instanceof CheckResult.Unavailable) {
+      cache.asMap().remove(key, answer);
+    }
   }
 
   private CompletableFuture<CheckResult> callBackend(ApiKeyCredential credential, ApplicationPrivileges scope) {
@@ -268,34 +285,6 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     Answer(CheckResult result, @Nullable AuthResult authResult) {
       this.result = result;
       this.authResult = authResult;
-    }
-  }
-
-  /** Caches answers for the configured time after write, and never caches "unavailable". */
-  private static final class AnswerExpiry implements Expiry<CacheKey, Answer> {
-    private final long ttlNanos;
-
-    AnswerExpiry(long ttlNanos) {
-      this.ttlNanos = ttlNanos;
-    }
-
-    private long lifetime(Answer value) {
-      return value.result instanceof CheckResult.Unavailable ? 0 : ttlNanos;
-    }
-
-    @Override
-    public long expireAfterCreate(CacheKey key, Answer value, long currentTime) {
-      return lifetime(value);
-    }
-
-    @Override
-    public long expireAfterUpdate(CacheKey key, Answer value, long currentTime, long currentDuration) {
-      return lifetime(value);
-    }
-
-    @Override
-    public long expireAfterRead(CacheKey key, Answer value, long currentTime, long currentDuration) {
-      return currentDuration;
     }
   }
 

@@ -39,22 +39,21 @@ public final class CacheKey {
    * @return the key
    */
   public static CacheKey of(ApiKeyCredential credential, ApplicationPrivileges scope) {
-    String encoded = credential.encoded();
-    return new CacheKey(Sha256.digestAscii(encoded, 0, encoded.length()), scope, credential.id());
+    char[] encoded = credential.encoded().toCharArray();
+    return new CacheKey(Sha256.digestAscii(encoded, encoded.length), scope, credential.id());
   }
 
   /**
-   * A key to look up with, for the encoded credential {@code text[from, to)}, hashed in place; it
-   * equals the key {@link #of} makes for that credential, but knows no key id.
+   * A key to look up with, for the encoded credential {@code encoded[0, length)}; it equals the key
+   * {@link #of} makes for that credential, but knows no key id.
    *
-   * @param text text holding {@code base64(id:api_key)}; ASCII in that range
-   * @param from where the encoded credential starts
-   * @param to where it ends (exclusive)
+   * @param encoded the characters of {@code base64(id:api_key)}
+   * @param length how many
    * @param scope what is asked about
    * @return the key
    */
-  public static CacheKey ofEncoded(String text, int from, int to, ApplicationPrivileges scope) {
-    return new CacheKey(Sha256.digestAscii(text, from, to), scope, null);
+  public static CacheKey ofEncoded(char[] encoded, int length, ApplicationPrivileges scope) {
+    return new CacheKey(Sha256.digestAscii(encoded, length), scope, null);
   }
 
   /**

@@ -1,50 +1,34 @@
 package dev.intakeauth.internal;
 
 /**
- * Comparison of a secret with presented text in time that depends only on the secret's length:
- * neither where the first difference is nor the presented length changes the work done.
+ * Comparison of a secret with presented characters in time that depends only on the secret's
+ * length: neither where the first difference is nor the presented length changes the work done.
  */
 public final class ConstantTime {
 
   private ConstantTime() {}
 
   /**
-   * Whether {@code presented[from, to)} equals {@code expected}. Every character of {@code expected}
-   * is compared whatever the outcome; a presented value of another length is read at index 0
-   * instead of out of range, so it costs the same as a wrong value of the right length. Allocates
-   * nothing.
+   * 1 if {@code presented[0, length)} equals {@code expected}, else 0, computed without a branch on
+   * the outcome, so that a caller can pick its answer by index and spend the same time on a match as
+   * on a mismatch. Every character of {@code expected} is compared with the character at the same
+   * index of {@code presented}, whatever {@code length} is (beyond it, {@code presented} holds
+   * whatever it holds, and the length difference alone makes the answer 0). Allocates nothing.
    *
    * @param expected the secret
-   * @param presented text holding the presented value
-   * @param from where the presented value starts
-   * @param to where it ends (exclusive)
-   * @return true if equal
-   */
-  public static boolean equals(char[] expected, String presented, int from, int to) {
-    return equalsBit(expected, presented, from, to) == 1;
-  }
-
-  /**
-   * {@link #equals} as 1 (equal) or 0, computed without a branch on the outcome, so that a caller
-   * can pick its answer by index and spend the same time on a match as on a mismatch.
-   *
-   * @param expected the secret
-   * @param presented text holding the presented value
-   * @param from where the presented value starts
-   * @param to where it ends (exclusive)
+   * @param presented the presented characters, in an array at least as long as {@code expected}
+   * @param length how many characters were presented
    * @return 1 if equal, else 0
+   * @throws IllegalArgumentException if {@code presented} is shorter than {@code expected}
    */
-  public static int equalsBit(char[] expected, String presented, int from, int to) {
+  public static int equalsBit(char[] expected, char[] presented, int length) {
     int n = expected.length;
-    int m = to - from;
-    if (m <= 0) {
-      return n == 0 && m == 0 ? 1 : 0;
+    if (presented.length < n) {
+      throw new IllegalArgumentException("the presented array must be at least as long as the secret");
     }
-    int diff = n ^ m;
+    int diff = n ^ length;
     for (int i = 0; i < n; i++) {
-      // i when i < m, else 0: an arithmetic select, so the presented length adds no branch.
-      int j = ((i - m) >>> 31) * i;
-      diff |= expected[i] ^ presented.charAt(from + j);
+      diff |= expected[i] ^ presented[i];
     }
     // diff is never negative: 1 when it is 0, else 0.
     return (diff - 1) >>> 31;

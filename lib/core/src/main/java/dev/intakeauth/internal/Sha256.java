@@ -45,27 +45,25 @@ public final class Sha256 {
   }
 
   /**
-   * Digests a string of ASCII characters (such as base64) without allocating: the same digest as
-   * {@link #digest(String)} for ASCII input, written to this thread's own 32-byte buffer, which the
+   * Digests ASCII characters (such as base64) without allocating: the same digest as
+   * {@link #digest(String)} for the same text, written to this thread's own 32-byte buffer, which the
    * next call on the thread overwrites: read it at once. The input buffer is cleared after use, since
    * the text may be a secret.
    *
-   * @param ascii text holding the input; every character of the range below 128
-   * @param from where the input starts
-   * @param to where it ends (exclusive)
+   * @param ascii the input's characters; each below 128
+   * @param length how many of them
    * @return this thread's output buffer, holding the digest
    * @throws IllegalArgumentException if a character is not ASCII
    */
-  public static byte[] digestAscii(String ascii, int from, int to) {
+  public static byte[] digestAscii(char[] ascii, int length) {
     Sha256 self = PER_THREAD.get();
-    int n = to - from;
-    if (self.input.length < n) {
-      self.input = new byte[Math.max(n, self.input.length * 2)];
+    if (self.input.length < length) {
+      self.input = new byte[Math.max(length, self.input.length * 2)];
     }
     byte[] in = self.input;
     int high = 0;
-    for (int i = 0; i < n; i++) {
-      char c = ascii.charAt(from + i);
+    for (int i = 0; i < length; i++) {
+      char c = ascii[i];
       high |= c;
       in[i] = (byte) c;
     }
@@ -73,15 +71,15 @@ public final class Sha256 {
       if (high >= 0x80) {
         throw new IllegalArgumentException("not ASCII");
       }
+      // No reset first: digest() leaves the digest reset, and update() of an array cannot fail midway.
       MessageDigest md = self.md;
-      md.reset();
-      md.update(in, 0, n);
+      md.update(in, 0, length);
       md.digest(self.output, 0, LENGTH);
       return self.output;
     } catch (DigestException e) {
       throw new IllegalStateException("SHA-256 writes " + LENGTH + " bytes", e);
     } finally {
-      java.util.Arrays.fill(in, 0, n, (byte) 0);
+      java.util.Arrays.fill(in, 0, length, (byte) 0);
     }
   }
 

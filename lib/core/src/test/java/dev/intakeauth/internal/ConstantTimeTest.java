@@ -1,7 +1,9 @@
 package dev.intakeauth.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.StringLength;
@@ -11,27 +13,38 @@ class ConstantTimeTest {
 
   private static final char[] SECRET = "abcdef".toCharArray();
 
+  private static int compare(char[] expected, String presented) {
+    char[] scratch = Arrays.copyOf(presented.toCharArray(), Math.max(presented.length(), expected.length) + 3);
+    // Whatever lies beyond the presented length must not matter.
+    Arrays.fill(scratch, presented.length(), scratch.length, 'x');
+    return ConstantTime.equalsBit(expected, scratch, presented.length());
+  }
+
   @Test
   void equalOnlyForTheSameCharactersAndLength() {
-    assertThat(ConstantTime.equals(SECRET, "xxabcdefyy", 2, 8)).isTrue();
-    assertThat(ConstantTime.equals(SECRET, "abcdef", 0, 6)).isTrue();
+    assertThat(compare(SECRET, "abcdef")).isEqualTo(1);
     for (int i = 0; i < SECRET.length; i++) {
       char[] wrong = SECRET.clone();
       wrong[i] ^= 1;
-      assertThat(ConstantTime.equals(SECRET, new String(wrong), 0, 6)).as("differs at %d", i).isFalse();
+      assertThat(compare(SECRET, new String(wrong))).as("differs at %d", i).isZero();
     }
-    assertThat(ConstantTime.equals(SECRET, "abcde", 0, 5)).isFalse();
-    assertThat(ConstantTime.equals(SECRET, "abcdefg", 0, 7)).isFalse();
-    assertThat(ConstantTime.equals(SECRET, "aaaaaa", 0, 6)).isFalse();
-    assertThat(ConstantTime.equals(SECRET, "a", 0, 1)).isFalse();
-    assertThat(ConstantTime.equals(SECRET, "abc", 3, 3)).isFalse();
-    assertThat(ConstantTime.equals(new char[0], "abc", 3, 3)).isTrue();
-    assertThat(ConstantTime.equals(new char[0], "abc", 0, 1)).isFalse();
+    assertThat(compare(SECRET, "abcde")).isZero();
+    assertThat(compare(SECRET, "abcdefg")).isZero();
+    assertThat(compare(SECRET, "abcdex")).isZero();
+    assertThat(compare(SECRET, "")).isZero();
+    assertThat(compare(new char[0], "")).isEqualTo(1);
+    assertThat(compare(new char[0], "a")).isZero();
+    // A presented prefix followed by the secret's own tail in the array is still not equal.
+    assertThat(ConstantTime.equalsBit(SECRET, "abcdef".toCharArray(), 3)).isZero();
+  }
+
+  @Test
+  void refusesAPresentedArrayShorterThanTheSecret() {
+    assertThatThrownBy(() -> ConstantTime.equalsBit(SECRET, new char[3], 3)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Property(tries = 3000)
   void agreesWithStringEquality(@ForAll @StringLength(max = 12) String expected, @ForAll @StringLength(max = 12) String presented) {
-    String text = "<" + presented + ">";
-    assertThat(ConstantTime.equals(expected.toCharArray(), text, 1, text.length() - 1)).isEqualTo(expected.equals(presented));
+    assertThat(compare(expected.toCharArray(), presented) == 1).isEqualTo(expected.equals(presented));
   }
 }

@@ -16,13 +16,13 @@ class Sha256Test {
   @Property(tries = 1000)
   void theAsciiDigestIsTheDigestOfTheUtf8Bytes(@ForAll @CharRange(from = 0, to = 127) @StringLength(max = 300) String ascii) {
     byte[] expected = Sha256.digest(ascii.getBytes(StandardCharsets.UTF_8));
-    assertThat(HexFormat.of().formatHex(Sha256.digestAscii("<" + ascii + ">", 1, ascii.length() + 1))).isEqualTo(HexFormat.of().formatHex(expected));
+    assertThat(HexFormat.of().formatHex(Sha256.digestAscii((ascii + "tail").toCharArray(), ascii.length()))).isEqualTo(HexFormat.of().formatHex(expected));
   }
 
   @Test
   void theAsciiDigestRefusesOtherCharacters() {
-    assertThatThrownBy(() -> Sha256.digestAscii("caf\u00e9", 0, 4)).isInstanceOf(IllegalArgumentException.class);
-    assertThat(HexFormat.of().formatHex(Sha256.digestAscii("abc", 0, 3)))
+    assertThatThrownBy(() -> Sha256.digestAscii("caf\u00e9".toCharArray(), 4)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(HexFormat.of().formatHex(Sha256.digestAscii("abc".toCharArray(), 3)))
         .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   }
 }
