@@ -23,8 +23,8 @@ import org.HdrHistogram.Histogram;
  * loopback, and this process sends {@code POST /intake/v2/events} (a metadata line and one
  * transaction) over keep-alive connections, closed loop (each connection sends its next request when
  * the previous answer arrives), with authorization off, with a secret token, and with cached API keys
- * (one key per connection, from a key file). Modes alternate within each round, so drift on the
- * machine is spread over all of them. Plain HTTP with
+ * (one key per connection, from a key file). Modes alternate within each round, each round starting
+ * with the next mode, so that drift on the machine and the order of runs are spread over all of them. Plain HTTP with
  * {@code intake-auth.allow_plain_http_credentials: true}, so that TLS's cost does not hide
  * authorization's.
  *
@@ -46,9 +46,14 @@ public final class LoadRun {
   private LoadRun() {}
 
   /** One measured run of one mode. */
-  private record Result(String mode, long requests, long errors, double seconds, Histogram latency) {
+  private record Result(String mode, long requests, long errors, double seconds, Histogram latency, double serverCpuMicros) {
     double perSecond() {
       return requests / seconds;
+    }
+
+    /** The server process's CPU time (all its threads) per request, over the measured seconds. */
+    double cpuPerRequest() {
+      return requests == 0 ? 0 : serverCpuMicros / requests;
     }
   }
 
@@ -74,17 +79,23 @@ public final class LoadRun {
     Files.writeString(dir.resolve("keys.txt"), keyFile);
     System.out.printf(Locale.ROOT, "%s, %d cores; %d connections, %d s warm-up, %d s measured, %d rounds%n",
         Runtime.version(), Runtime.getRuntime().availableProcessors(), connections, warmup, duration, rounds);
-    System.out.printf(Locale.ROOT, "%-6s %-13s %10s %9s %9s %9s %9s %9s %7s%n",
-        "round", "mode", "req/s", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "errors");
+    System.out.printf(Locale.ROOT, "%-6s %-13s %10s %9s %9s %9s %9s %9s %7s %12s%n",
+        "round", "mode", "req/s", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "errors", "server CPU us/req");
     Map<String, List<Result>> byMode = new LinkedHashMap<>();
+    for (String mode : MODES) {
+      byMode.put(mode, new ArrayList<>());
+    }
     for (int round = 1; round <= rounds; round++) {
-      for (String mode : MODES) {
+      // Each round starts with another mode, so that no mode always runs first or last.
+      List<String> order = new ArrayList<>(MODES);
+      java.util.Collections.rotate(order, -(round - 1));
+      for (String mode : order) {
         Result r = runMode(dir, mode, connections, warmup, duration, apiKeys);
-        byMode.computeIfAbsent(mode, m -> new ArrayList<>()).add(r);
+        byMode.get(mode).add(r);
         Histogram h = r.latency();
-        System.out.printf(Locale.ROOT, "%-6d %-13s %10.0f %9d %9d %9d %9d %9d %7d%n", round, mode, r.perSecond(),
+        System.out.printf(Locale.ROOT, "%-6d %-13s %10.0f %9d %9d %9d %9d %9d %7d %12.1f%n", round, mode, r.perSecond(),
             h.getValueAtPercentile(50) / 1000, h.getValueAtPercentile(90) / 1000, h.getValueAtPercentile(99) / 1000,
-            h.getValueAtPercentile(99.9) / 1000, h.getMaxValue() / 1000, r.errors());
+            h.getValueAtPercentile(99.9) / 1000, h.getMaxValue() / 1000, r.errors(), r.cpuPerRequest());
       }
     }
     try (var files = Files.list(dir)) {
@@ -94,7 +105,7 @@ public final class LoadRun {
     }
     Files.delete(dir);
     System.out.println();
-    System.out.println("mode           req/s (mean ± sd over rounds)   vs off     p50 us   p99 us  (all rounds)");
+    System.out.println("mode           req/s (mean ± sd over rounds)   vs off     p50 us   p99 us  server CPU us/req (mean ± sd)");
     double off = mean(byMode.get("off"));
     for (Map.Entry<String, List<Result>> e : byMode.entrySet()) {
       Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
@@ -102,8 +113,11 @@ public final class LoadRun {
         all.add(r.latency());
       }
       double m = mean(e.getValue());
-      System.out.printf(Locale.ROOT, "%-13s %10.0f ± %-8.0f            %6.1f%%  %8d %8d%n", e.getKey(), m, sd(e.getValue(), m),
-          100 * m / off, all.getValueAtPercentile(50) / 1000, all.getValueAtPercentile(99) / 1000);
+      double[] cpu = e.getValue().stream().mapToDouble(Result::cpuPerRequest).toArray();
+      double cpuMean = java.util.Arrays.stream(cpu).average().orElse(0);
+      double cpuSd = cpu.length < 2 ? 0 : Math.sqrt(java.util.Arrays.stream(cpu).map(x -> (x - cpuMean) * (x - cpuMean)).sum() / (cpu.length - 1));
+      System.out.printf(Locale.ROOT, "%-13s %10.0f ± %-8.0f            %6.1f%%  %8d %8d  %8.1f ± %.1f%n", e.getKey(), m, sd(e.getValue(), m),
+          100 * m / off, all.getValueAtPercentile(50) / 1000, all.getValueAtPercentile(99) / 1000, cpuMean, cpuSd);
     }
   }
 
@@ -148,7 +162,7 @@ public final class LoadRun {
           }
         }
       }
-      return load(mode, port, connections, warmup, duration, apiKeys);
+      return load(mode, port, connections, warmup, duration, apiKeys, server.toHandle());
     } finally {
       server.destroy();
       if (!server.waitFor(10, TimeUnit.SECONDS)) {
@@ -178,8 +192,8 @@ public final class LoadRun {
     throw new IOException("the server did not start; its log: " + Files.readString(log));
   }
 
-  private static Result load(String mode, int port, int connections, int warmup, int duration, List<String> apiKeys)
-      throws Exception {
+  private static Result load(String mode, int port, int connections, int warmup, int duration, List<String> apiKeys,
+      ProcessHandle server) throws Exception {
     long start = System.nanoTime();
     long measureFrom = start + TimeUnit.SECONDS.toNanos(warmup);
     long end = measureFrom + TimeUnit.SECONDS.toNanos(duration);
@@ -222,15 +236,22 @@ public final class LoadRun {
       threads.add(t);
       t.start();
     }
+    Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(measureFrom - System.nanoTime())));
+    long cpuFrom = cpuNanos(server);
     for (Thread t : threads) {
       t.join();
     }
+    long cpuTo = cpuNanos(server);
     if (!failures.isEmpty()) {
       throw new IOException(mode + ": a connection failed: " + failures.get(0), failures.get(0));
     }
     Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     histograms.forEach(all::add);
-    return new Result(mode, requests.get(), errors.get(), duration, all);
+    return new Result(mode, requests.get(), errors.get(), duration, all, (cpuTo - cpuFrom) / 1000.0);
+  }
+
+  private static long cpuNanos(ProcessHandle process) {
+    return process.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
   }
 
   private static double mean(List<Result> results) {

@@ -32,8 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class SecretTokenBenchmark {
 
-  /** Token length in characters: 16 (short) and 128 (long). */
-  @Param({"16", "128"})
+  /** Token length in characters: from 16 (short) to 128 (long). */
+  @Param({"16", "32", "64", "128"})
   public int length;
 
   private Authenticator authenticator;

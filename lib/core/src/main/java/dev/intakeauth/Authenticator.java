@@ -208,7 +208,8 @@ public final class Authenticator {
       return null;
     }
     int length = value.length() - AuthorizationHeader.PLAIN_TOKEN_START;
-    char[] token = TokenScratch.copy(value, AuthorizationHeader.PLAIN_TOKEN_START, value.length(),
+    TokenScratch scratch = TokenScratch.get();
+    char[] token = scratch.copy(value, AuthorizationHeader.PLAIN_TOKEN_START, value.length(),
         bearer ? Objects.requireNonNull(secretToken).length : 0);
     try {
       if (bearer) {
@@ -218,10 +219,10 @@ public final class Authenticator {
             : null;
       }
       return AuthorizationHeader.isPlainApiKeyToken(token, length)
-          ? Objects.requireNonNull(caching).cachedResult(token, length, privileges)
+          ? Objects.requireNonNull(caching).cachedResult(scratch.sha256OfAscii(length), privileges)
           : null;
     } finally {
-      TokenScratch.clear(token, length);
+      scratch.clear(length);
     }
   }
 

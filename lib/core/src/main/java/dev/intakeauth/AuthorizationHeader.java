@@ -227,10 +227,15 @@ public final class AuthorizationHeader {
     if (n <= PLAIN_TOKEN_START || n > maxLength || value.charAt(PLAIN_TOKEN_START - 1) != ' ') {
       return NOT_PLAIN;
     }
-    if (value.regionMatches(true, 0, "Bearer", 0, PLAIN_TOKEN_START - 1)) {
+    // The first letter picks the one scheme worth comparing.
+    char first = value.charAt(0);
+    if ((first == 'B' || first == 'b') && value.regionMatches(true, 0, "Bearer", 0, PLAIN_TOKEN_START - 1)) {
       return PLAIN_BEARER;
     }
-    return value.regionMatches(true, 0, "ApiKey", 0, PLAIN_TOKEN_START - 1) ? PLAIN_API_KEY : NOT_PLAIN;
+    if ((first == 'A' || first == 'a') && value.regionMatches(true, 0, "ApiKey", 0, PLAIN_TOKEN_START - 1)) {
+      return PLAIN_API_KEY;
+    }
+    return NOT_PLAIN;
   }
 
   /**
@@ -242,12 +247,13 @@ public final class AuthorizationHeader {
    * @return true if plain
    */
   static boolean isPlainBearerToken(char[] token, int length) {
-    boolean plain = true;
+    // Without a branch per character: the sign bit is set for c < 0x21 and for c == 0x7f.
+    int bad = 0;
     for (int i = 0; i < length; i++) {
       char c = token[i];
-      plain &= c > ' ' && c != 0x7f;
+      bad |= (c - 0x21) | ((c ^ 0x7f) - 1);
     }
-    return plain;
+    return bad >= 0;
   }
 
   /**

@@ -39,21 +39,19 @@ public final class CacheKey {
    * @return the key
    */
   public static CacheKey of(ApiKeyCredential credential, ApplicationPrivileges scope) {
-    char[] encoded = credential.encoded().toCharArray();
-    return new CacheKey(Sha256.digestAscii(encoded, encoded.length), scope, credential.id());
+    return new CacheKey(Sha256.digest(credential.encoded()), scope, credential.id());
   }
 
   /**
-   * A key to look up with, for the encoded credential {@code encoded[0, length)}; it equals the key
+   * A key to look up with, from the SHA-256 of an encoded credential's text; it equals the key
    * {@link #of} makes for that credential, but knows no key id.
    *
-   * @param encoded the characters of {@code base64(id:api_key)}
-   * @param length how many
+   * @param digest the 32-byte digest of {@code base64(id:api_key)}
    * @param scope what is asked about
    * @return the key
    */
-  public static CacheKey ofEncoded(char[] encoded, int length, ApplicationPrivileges scope) {
-    return new CacheKey(Sha256.digestAscii(encoded, length), scope, null);
+  public static CacheKey ofDigest(byte[] digest, ApplicationPrivileges scope) {
+    return new CacheKey(digest, scope, null);
   }
 
   /**

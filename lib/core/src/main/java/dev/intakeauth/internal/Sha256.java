@@ -1,24 +1,16 @@
 package dev.intakeauth.internal;
 
 import java.nio.charset.StandardCharsets;
-import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
-/**
- * SHA-256 with one reusable digest and buffers per thread: {@code MessageDigest.getInstance} is not
- * free, and the hot path hashes every API key it sees.
- */
+/** SHA-256 with one reusable digest per thread: {@code MessageDigest.getInstance} is not free. */
 public final class Sha256 {
 
   /** The digest length, in bytes. */
   public static final int LENGTH = 32;
 
-  private static final ThreadLocal<Sha256> PER_THREAD = ThreadLocal.withInitial(Sha256::new);
-
-  private final MessageDigest md = newDigest();
-  private final byte[] output = new byte[LENGTH];
-  private byte[] input = new byte[128];
+  private static final ThreadLocal<MessageDigest> PER_THREAD = ThreadLocal.withInitial(Sha256::newDigest);
 
   private Sha256() {}
 
@@ -29,7 +21,7 @@ public final class Sha256 {
    * @return 32 bytes
    */
   public static byte[] digest(byte[] bytes) {
-    MessageDigest md = PER_THREAD.get().md;
+    MessageDigest md = PER_THREAD.get();
     md.reset();
     return md.digest(bytes);
   }
@@ -45,45 +37,11 @@ public final class Sha256 {
   }
 
   /**
-   * Digests ASCII characters (such as base64) without allocating: the same digest as
-   * {@link #digest(String)} for the same text, written to this thread's own 32-byte buffer, which the
-   * next call on the thread overwrites: read it at once. The input buffer is cleared after use, since
-   * the text may be a secret.
+   * A new SHA-256 digest.
    *
-   * @param ascii the input's characters; each below 128
-   * @param length how many of them
-   * @return this thread's output buffer, holding the digest
-   * @throws IllegalArgumentException if a character is not ASCII
+   * @return the digest
    */
-  public static byte[] digestAscii(char[] ascii, int length) {
-    Sha256 self = PER_THREAD.get();
-    if (self.input.length < length) {
-      self.input = new byte[Math.max(length, self.input.length * 2)];
-    }
-    byte[] in = self.input;
-    int high = 0;
-    for (int i = 0; i < length; i++) {
-      char c = ascii[i];
-      high |= c;
-      in[i] = (byte) c;
-    }
-    try {
-      if (high >= 0x80) {
-        throw new IllegalArgumentException("not ASCII");
-      }
-      // No reset first: digest() leaves the digest reset, and update() of an array cannot fail midway.
-      MessageDigest md = self.md;
-      md.update(in, 0, length);
-      md.digest(self.output, 0, LENGTH);
-      return self.output;
-    } catch (DigestException e) {
-      throw new IllegalStateException("SHA-256 writes " + LENGTH + " bytes", e);
-    } finally {
-      java.util.Arrays.fill(in, 0, length, (byte) 0);
-    }
-  }
-
-  private static MessageDigest newDigest() {
+  public static MessageDigest newDigest() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

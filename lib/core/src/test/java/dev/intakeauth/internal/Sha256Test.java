@@ -3,7 +3,6 @@ package dev.intakeauth.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -14,15 +13,30 @@ import org.junit.jupiter.api.Test;
 class Sha256Test {
 
   @Property(tries = 1000)
-  void theAsciiDigestIsTheDigestOfTheUtf8Bytes(@ForAll @CharRange(from = 0, to = 127) @StringLength(max = 300) String ascii) {
-    byte[] expected = Sha256.digest(ascii.getBytes(StandardCharsets.UTF_8));
-    assertThat(HexFormat.of().formatHex(Sha256.digestAscii((ascii + "tail").toCharArray(), ascii.length()))).isEqualTo(HexFormat.of().formatHex(expected));
+  void theScratchDigestOfAsciiIsTheDigestOfItsUtf8Bytes(@ForAll @CharRange(from = 0, to = 127) @StringLength(max = 600) String ascii) {
+    String header = "ApiKey " + ascii;
+    TokenScratch scratch = TokenScratch.get();
+    char[] chars = scratch.copy(header, 7, header.length(), 0);
+    assertThat(new String(chars, 0, ascii.length())).isEqualTo(ascii);
+    assertThat(HexFormat.of().formatHex(scratch.sha256OfAscii(ascii.length()))).isEqualTo(HexFormat.of().formatHex(Sha256.digest(ascii)));
+    scratch.clear(ascii.length());
+    assertThat(new String(chars, 0, ascii.length())).isEqualTo("\0".repeat(ascii.length()));
   }
 
   @Test
-  void theAsciiDigestRefusesOtherCharacters() {
-    assertThatThrownBy(() -> Sha256.digestAscii("caf\u00e9".toCharArray(), 4)).isInstanceOf(IllegalArgumentException.class);
-    assertThat(HexFormat.of().formatHex(Sha256.digestAscii("abc".toCharArray(), 3)))
+  void theScratchDigestRefusesOtherCharactersAndKnowsTheStandardVector() {
+    TokenScratch scratch = TokenScratch.get();
+    scratch.copy("caf\u00e9", 0, 4, 0);
+    assertThatThrownBy(() -> scratch.sha256OfAscii(4)).isInstanceOf(IllegalArgumentException.class);
+    scratch.copy("abc", 0, 3, 0);
+    assertThat(HexFormat.of().formatHex(scratch.sha256OfAscii(3)))
         .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  }
+
+  @Test
+  void theScratchGrowsToTheLongerOfTheTokenAndTheAskedCapacity() {
+    TokenScratch scratch = TokenScratch.get();
+    assertThat(scratch.copy("x".repeat(5000), 0, 5000, 0).length).isGreaterThanOrEqualTo(5000);
+    assertThat(scratch.copy("ab", 0, 2, 9000).length).isGreaterThanOrEqualTo(9000);
   }
 }
