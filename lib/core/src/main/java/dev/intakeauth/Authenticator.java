@@ -211,19 +211,15 @@ public final class Authenticator {
     TokenScratch scratch = TokenScratch.get();
     char[] token = scratch.copy(value, AuthorizationHeader.PLAIN_TOKEN_START, value.length(),
         bearer ? Objects.requireNonNull(secretToken).length : 0);
-    try {
-      if (bearer) {
-        // Picked by index, not by a branch: a match and a mismatch cost the same.
-        return AuthorizationHeader.isPlainBearerToken(token, length)
-            ? secretTokenAnswers[ConstantTime.equalsBit(Objects.requireNonNull(secretToken), token, length)]
-            : null;
-      }
-      return AuthorizationHeader.isPlainApiKeyToken(token, length)
-          ? Objects.requireNonNull(caching).cachedResult(scratch.sha256OfAscii(length), privileges)
+    if (bearer) {
+      // Picked by index, not by a branch: a match and a mismatch cost the same.
+      return AuthorizationHeader.isPlainBearerToken(token, length)
+          ? secretTokenAnswers[ConstantTime.equalsBit(Objects.requireNonNull(secretToken), token, length)]
           : null;
-    } finally {
-      scratch.clear(length);
     }
+    return AuthorizationHeader.isPlainApiKeyToken(token, length, scratch.bytes())
+        ? Objects.requireNonNull(caching).cachedResult(scratch.sha256(length), privileges)
+        : null;
   }
 
   /** The API key to look up in the backend, or null when the answer needs no backend. */

@@ -259,19 +259,22 @@ public final class AuthorizationHeader {
   /**
    * Whether an {@code ApiKey} token is plain: base64 characters only. Such a token is a valid
    * credential exactly when the full parser says so; the hot path looks its digest up in the cache,
-   * where only parsed credentials are.
+   * where only parsed credentials are. In the same pass the characters are written to {@code ascii}
+   * as bytes (meaningful only when the answer is true), ready to be hashed.
    *
    * @param token the token's characters
    * @param length how many
+   * @param ascii where the bytes go; at least {@code length} long
    * @return true if plain
    */
-  static boolean isPlainApiKeyToken(char[] token, int length) {
+  static boolean isPlainApiKeyToken(char[] token, int length, byte[] ascii) {
     // One bit per character below 128, tested without a branch per character.
     int bad = 0;
     for (int i = 0; i < length; i++) {
       char c = token[i];
       long bits = (c & 64) == 0 ? BASE64_OR_PAD_LOW : BASE64_OR_PAD_HIGH;
       bad |= (c >>> 7) | (int) (~(bits >>> (c & 63)) & 1);
+      ascii[i] = (byte) c;
     }
     return bad == 0;
   }

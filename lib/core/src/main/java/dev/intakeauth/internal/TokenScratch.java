@@ -2,12 +2,14 @@ package dev.intakeauth.internal;
 
 import java.security.DigestException;
 import java.security.MessageDigest;
-import java.util.Arrays;
 
 /**
  * Per-thread buffers for the hot paths: a header's token is copied here, then scanned, compared or
- * hashed as plain {@code char}s and bytes, so that a request allocates nothing. The token may be a
- * secret: {@link #clear} the buffers when done.
+ * hashed as plain {@code char}s and bytes, so that a request allocates nothing.
+ *
+ * <p>The buffers are not zeroed after use: the same token stays in the request's header string and
+ * in the container's own pooled buffers for as long as the container keeps them, so zeroing this
+ * copy would cost every request and protect nothing. The next request on the thread overwrites it.
  */
 public final class TokenScratch {
 
@@ -17,7 +19,6 @@ public final class TokenScratch {
   private final byte[] digest = new byte[Sha256.LENGTH];
   private char[] chars = new char[256];
   private byte[] bytes = new byte[256];
-  private int bytesUsed;
 
   private TokenScratch() {}
 
@@ -31,13 +32,13 @@ public final class TokenScratch {
   }
 
   /**
-   * Copies {@code text[from, to)} to the start of the character buffer, grown to at least
-   * {@code minCapacity} and the token's length.
+   * Copies {@code text[from, to)} to the start of the character buffer, growing both buffers to at
+   * least {@code minCapacity} and the token's length.
    *
    * @param text the header value
    * @param from where the token starts
    * @param to where it ends (exclusive)
-   * @param minCapacity the least length the buffer must have (a secret's length, for a comparison)
+   * @param minCapacity the least length the buffers must have (a secret's length, for a comparison)
    * @return the character buffer
    */
   public char[] copy(String text, int from, int to, int minCapacity) {
@@ -51,47 +52,29 @@ public final class TokenScratch {
   }
 
   /**
-   * The SHA-256 of the first {@code length} copied characters, which must be ASCII (such as base64):
-   * the digest of their UTF-8 bytes, written to this thread's 32-byte buffer, which the next call
-   * overwrites.
+   * The byte buffer, as long as the character buffer, for a caller that converts the characters.
    *
-   * @param length how many characters
-   * @return the digest buffer
-   * @throws IllegalArgumentException if a character is not ASCII
+   * @return the byte buffer
    */
-  public byte[] sha256OfAscii(int length) {
-    char[] in = chars;
-    byte[] out = bytes;
-    int high = 0;
-    for (int i = 0; i < length; i++) {
-      char c = in[i];
-      high |= c;
-      out[i] = (byte) c;
-    }
-    bytesUsed = Math.max(bytesUsed, length);
-    if (high >= 0x80) {
-      throw new IllegalArgumentException("not ASCII");
-    }
+  public byte[] bytes() {
+    return bytes;
+  }
+
+  /**
+   * The SHA-256 of the first {@code length} bytes of the byte buffer, written to this thread's
+   * 32-byte buffer, which the next call overwrites.
+   *
+   * @param length how many bytes
+   * @return the digest buffer
+   */
+  public byte[] sha256(int length) {
     try {
       // No reset first: digest() leaves the digest reset, and update() of an array cannot fail midway.
-      sha256.update(out, 0, length);
+      sha256.update(bytes, 0, length);
       sha256.digest(digest, 0, Sha256.LENGTH);
       return digest;
     } catch (DigestException e) {
       throw new IllegalStateException("SHA-256 writes " + Sha256.LENGTH + " bytes", e);
-    }
-  }
-
-  /**
-   * Zeroes the first {@code length} characters, and the bytes written since the last clear.
-   *
-   * @param length how many characters were copied
-   */
-  public void clear(int length) {
-    Arrays.fill(chars, 0, length, '\0');
-    if (bytesUsed > 0) {
-      Arrays.fill(bytes, 0, bytesUsed, (byte) 0);
-      bytesUsed = 0;
     }
   }
 }
