@@ -130,7 +130,7 @@ public final class ConstantTimeCheck {
   private static Target secretToken(SplittableRandom random, boolean nearMiss) {
     String token = randomText(random, 32);
     Authenticator auth = Authenticator.builder().secretToken(token).build();
-    String fixed = "Bearer " + (nearMiss ? token.substring(0, 31) + (token.charAt(31) == 'A' ? 'B' : 'A') : token);
+    String fixed = "Bearer " + (nearMiss ? token.substring(0, 31) + otherChar(random, token.charAt(31)) : token);
     String[] pool = new String[POOL];
     for (int i = 0; i < POOL; i++) {
       pool[i] = "Bearer " + randomText(random, 32);
@@ -163,7 +163,7 @@ public final class ConstantTimeCheck {
       keys.addSecret(id, secret, List.of(Privilege.EVENT_WRITE));
       right[i] = ApiKeyCredential.of(id, secret).authorizationValue();
       wrong[i] = ApiKeyCredential.of(id, randomText(random, 22)).authorizationValue();
-      almost[i] = ApiKeyCredential.of(id, secret.substring(0, 21) + (secret.charAt(21) == 'A' ? 'B' : 'A')).authorizationValue();
+      almost[i] = ApiKeyCredential.of(id, secret.substring(0, 21) + otherChar(random, secret.charAt(21))).authorizationValue();
     }
     Authenticator auth = Authenticator.builder()
         .apiKeys(CachingPrivilegeChecker.builder(keys.build()).newKeysPerMinute(10 * POOL).build())
@@ -295,6 +295,15 @@ public final class ConstantTimeCheck {
 
   private static String percent(double p) {
     return p * 100 == Math.rint(p * 100) ? Integer.toString((int) (p * 100)) : Double.toString(p * 100);
+  }
+
+  /** A random alphabet character other than {@code c}, so a near miss is as random as the rest. */
+  private static char otherChar(SplittableRandom random, char c) {
+    char other;
+    do {
+      other = ALPHABET.charAt(random.nextInt(ALPHABET.length()));
+    } while (other == c);
+    return other;
   }
 
   private static String randomText(SplittableRandom random, int length) {

@@ -268,11 +268,13 @@ public final class AuthorizationHeader {
    * @return true if plain
    */
   static boolean isPlainApiKeyToken(char[] token, int length, byte[] ascii) {
-    // One bit per character below 128, tested without a branch per character.
+    // One bit per character below 128, tested without a branch, so the time does not depend on which
+    // characters the token has.
     int bad = 0;
     for (int i = 0; i < length; i++) {
       char c = token[i];
-      long bits = (c & 64) == 0 ? BASE64_OR_PAD_LOW : BASE64_OR_PAD_HIGH;
+      // LOW for c < 64, HIGH for 64 <= c < 128, chosen by arithmetic rather than a branch.
+      long bits = BASE64_OR_PAD_LOW ^ ((BASE64_OR_PAD_LOW ^ BASE64_OR_PAD_HIGH) & -(long) ((c >>> 6) & 1));
       bad |= (c >>> 7) | (int) (~(bits >>> (c & 63)) & 1);
       ascii[i] = (byte) c;
     }
