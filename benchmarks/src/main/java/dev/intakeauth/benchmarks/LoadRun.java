@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -108,18 +109,17 @@ public final class LoadRun {
     Files.delete(dir);
     System.out.println();
     System.out.println("mode           req/s (mean ± sd over rounds)   vs off     p50 us   p99 us  server CPU us/req (mean ± sd)");
-    double off = mean(byMode.get("off"));
+    double off = mean(byMode.get("off"), Result::perSecond);
     for (Map.Entry<String, List<Result>> e : byMode.entrySet()) {
       Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
       for (Result r : e.getValue()) {
         all.add(r.latency());
       }
-      double m = mean(e.getValue());
-      double[] cpu = e.getValue().stream().mapToDouble(Result::cpuPerRequest).toArray();
-      double cpuMean = java.util.Arrays.stream(cpu).average().orElse(0);
-      double cpuSd = cpu.length < 2 ? 0 : Math.sqrt(java.util.Arrays.stream(cpu).map(x -> (x - cpuMean) * (x - cpuMean)).sum() / (cpu.length - 1));
-      System.out.printf(Locale.ROOT, "%-13s %10.0f ± %-8.0f            %6.1f%%  %8d %8d  %8.1f ± %.1f%n", e.getKey(), m, sd(e.getValue(), m),
-          100 * m / off, all.getValueAtPercentile(50) / 1000, all.getValueAtPercentile(99) / 1000, cpuMean, cpuSd);
+      double m = mean(e.getValue(), Result::perSecond);
+      double cpu = mean(e.getValue(), Result::cpuPerRequest);
+      System.out.printf(Locale.ROOT, "%-13s %10.0f ± %-8.0f            %6.1f%%  %8d %8d  %8.1f ± %.1f%n", e.getKey(), m,
+          sd(e.getValue(), Result::perSecond, m), 100 * m / off, all.getValueAtPercentile(50) / 1000,
+          all.getValueAtPercentile(99) / 1000, cpu, sd(e.getValue(), Result::cpuPerRequest, cpu));
     }
   }
 
@@ -254,17 +254,19 @@ public final class LoadRun {
     return process.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
   }
 
-  private static double mean(List<Result> results) {
-    return results.stream().mapToDouble(Result::perSecond).average().orElse(0);
+  private static double mean(List<Result> results, ToDoubleFunction<Result> metric) {
+    return results.stream().mapToDouble(metric).average().orElse(0);
   }
 
-  private static double sd(List<Result> results, double mean) {
+  /** The sample standard deviation of a metric over the rounds; 0 for a single round. */
+  private static double sd(List<Result> results, ToDoubleFunction<Result> metric, double mean) {
     if (results.size() < 2) {
       return 0;
     }
     double sum = 0;
     for (Result r : results) {
-      sum += (r.perSecond() - mean) * (r.perSecond() - mean);
+      double d = metric.applyAsDouble(r) - mean;
+      sum += d * d;
     }
     return Math.sqrt(sum / (results.size() - 1));
   }

@@ -45,7 +45,6 @@ public final class Authenticator {
   private final boolean anonymous;
   private final int maxCredentialLength;
   private final AuthResult.Authenticated unrestricted;
-  private final AuthResult.Authenticated secretTokenHolder;
   /** The answers to a secret token, picked by index: a wrong one, then the right one. */
   private final AuthResult[] secretTokenAnswers;
   private final AuthResult.Authenticated anonymousCaller;
@@ -58,8 +57,8 @@ public final class Authenticator {
     this.maxCredentialLength = b.maxCredentialLength;
     Set<Privilege> all = Set.copyOf(privileges.privileges());
     this.unrestricted = new AuthResult.Authenticated(AuthMethod.NONE, all, null, null);
-    this.secretTokenHolder = new AuthResult.Authenticated(AuthMethod.SECRET_TOKEN, all, null, null);
-    this.secretTokenAnswers = new AuthResult[] {INVALID_CREDENTIALS, secretTokenHolder};
+    this.secretTokenAnswers =
+        new AuthResult[] {INVALID_CREDENTIALS, new AuthResult.Authenticated(AuthMethod.SECRET_TOKEN, all, null, null)};
     Set<Privilege> anonymousPrivileges = new LinkedHashSet<>(b.anonymousPrivileges);
     anonymousPrivileges.retainAll(all);
     anonymousPrivileges.remove(Privilege.SOURCEMAP_WRITE);
@@ -233,7 +232,7 @@ public final class Authenticator {
   /** Every answer that needs no backend. */
   private AuthResult authenticateLocally(AuthorizationHeader.Parsed parsed) {
     if (parsed instanceof AuthorizationHeader.Present p) {
-      return p.credential() instanceof BearerToken token ? checkSecretToken(token) : disabled();
+      return p.credential() instanceof BearerToken token ? checkSecretToken(token) : METHOD_DISABLED;
     }
     if (parsed instanceof AuthorizationHeader.Malformed m) {
       return new AuthResult.Unauthorized(m.reason(), m.message());
@@ -246,14 +245,10 @@ public final class Authenticator {
 
   private AuthResult checkSecretToken(BearerToken token) {
     if (secretToken == null) {
-      return disabled();
+      return METHOD_DISABLED;
     }
     // The comparison's time depends only on the configured token's length.
     return secretTokenAnswers[token.matchBit(secretToken)];
-  }
-
-  private static AuthResult disabled() {
-    return METHOD_DISABLED;
   }
 
   private static AuthResult.Unauthorized failed(AuthResult.Unauthorized.Reason reason) {
@@ -295,8 +290,8 @@ public final class Authenticator {
           ? failed(AuthResult.Unauthorized.Reason.NO_PRIVILEGES)
           : new AuthResult.Authenticated(AuthMethod.API_KEY, granted.privileges(), keyId, granted.username());
     }
-    // A fresh outcome per answer, not a shared constant: the cache then holds a right and a wrong
-    // secret's answers alike, and reading one costs what reading the other does.
+    // A fresh outcome per answer, not a shared constant, so that the cache holds a right and a wrong
+    // secret's answers alike (benchmarks/RESULTS.md has what the timing check still finds).
     return check instanceof CheckResult.UnknownKey ? failed(AuthResult.Unauthorized.Reason.INVALID_CREDENTIALS) : null;
   }
 

@@ -55,10 +55,7 @@ public final class AuthorizationHeader {
 
   private static final String BASE64_ALPHABET_AND_PAD = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
 
-  /** The characters of base64 and its padding, indexed by character. */
-  private static final boolean[] BASE64_OR_PAD = new boolean[128];
-
-  /** The same as bits: characters 0-63, then 64-127. */
+  /** The characters of base64 and its padding, one bit each: characters 0-63, then 64-127. */
   private static final long BASE64_OR_PAD_LOW;
 
   private static final long BASE64_OR_PAD_HIGH;
@@ -67,7 +64,6 @@ public final class AuthorizationHeader {
     long low = 0;
     long high = 0;
     for (char c : BASE64_ALPHABET_AND_PAD.toCharArray()) {
-      BASE64_OR_PAD[c] = true;
       if (c < 64) {
         low |= 1L << c;
       } else {
@@ -268,17 +264,21 @@ public final class AuthorizationHeader {
    * @return true if plain
    */
   static boolean isPlainApiKeyToken(char[] token, int length, byte[] ascii) {
-    // One bit per character below 128, tested without a branch, so the time does not depend on which
-    // characters the token has.
+    // Without a branch per character, so the time does not depend on which characters the token has.
     int bad = 0;
     for (int i = 0; i < length; i++) {
       char c = token[i];
-      // LOW for c < 64, HIGH for 64 <= c < 128, chosen by arithmetic rather than a branch.
-      long bits = BASE64_OR_PAD_LOW ^ ((BASE64_OR_PAD_LOW ^ BASE64_OR_PAD_HIGH) & -(long) ((c >>> 6) & 1));
-      bad |= (c >>> 7) | (int) (~(bits >>> (c & 63)) & 1);
+      bad |= notBase64OrPad(c);
       ascii[i] = (byte) c;
     }
     return bad == 0;
+  }
+
+  /** 0 for a base64 character or {@code =}, anything else for other characters; no branch. */
+  private static int notBase64OrPad(char c) {
+    // LOW for c < 64, HIGH for 64 <= c < 128, chosen by arithmetic rather than a branch.
+    long bits = BASE64_OR_PAD_LOW ^ ((BASE64_OR_PAD_LOW ^ BASE64_OR_PAD_HIGH) & -(long) ((c >>> 6) & 1));
+    return (c >>> 7) | (int) (~(bits >>> (c & 63)) & 1);
   }
 
   private static Parsed parseApiKey(String token) {
@@ -315,8 +315,7 @@ public final class AuthorizationHeader {
 
   private static boolean isBase64Text(String token) {
     for (int i = 0; i < token.length(); i++) {
-      char c = token.charAt(i);
-      if (c >= 128 || !BASE64_OR_PAD[c]) {
+      if (notBase64OrPad(token.charAt(i)) != 0) {
         return false;
       }
     }

@@ -32,7 +32,7 @@ public final class CacheKey {
   }
 
   /**
-   * The key for a credential and scope. Allocates only the key itself.
+   * The key for a credential and scope.
    *
    * @param credential the credential
    * @param scope what is asked about
