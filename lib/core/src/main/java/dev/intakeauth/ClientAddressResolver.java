@@ -300,13 +300,15 @@ public final class ClientAddressResolver {
     if (to - from > 5) {
       return false;
     }
+    int port = 0;
     for (int i = from; i < to; i++) {
       char c = s.charAt(i);
       if (c < '0' || c > '9') {
         return false;
       }
+      port = port * 10 + (c - '0');
     }
-    return true;
+    return port <= 65535;
   }
 
   private static int indexOf(String s, char c, int from, int to) {
