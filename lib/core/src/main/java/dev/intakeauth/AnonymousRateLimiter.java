@@ -24,8 +24,8 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>A new client that finds the table full evicts the least recently seen client but does not get
  *       its bucket, which has usually refilled while it sat unused. The newcomer's own bucket starts
- *       empty and fills at the normal rate from then on; until it can pay for a request, the request is
- *       charged to one overflow bucket shared by every client admitted past the table's size. So an
+ *       empty and fills at the normal rate from then on; until it first pays for a request itself, its
+ *       requests are charged to one overflow bucket shared by every client admitted past the table's size. So an
  *       address seen once and evicted before it is seen again never gets more than its share of that
  *       one overflow bucket, however many such addresses there are, while a real client that keeps
  *       coming back soon has a bucket of its own again.
@@ -111,7 +111,10 @@ public final class AnonymousRateLimiter {
       }
       TokenBucket charged = client.bucket();
       wait = charged.tryTake(n);
-      if (wait != 0 && client.pastCapacity()) {
+      if (wait == 0 && client.pastCapacity()) {
+        // Its own bucket pays now: from here on it is an ordinary client, the overflow no longer its fallback.
+        clients.put(key, new Client(client.bucket(), false));
+      } else if (wait != 0 && client.pastCapacity()) {
         long fromOverflow = overflow.tryTake(n);
         if (fromOverflow == 0) {
           charged = overflow;
