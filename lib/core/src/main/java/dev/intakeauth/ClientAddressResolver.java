@@ -165,6 +165,9 @@ public final class ClientAddressResolver {
    */
   public static String clientGroup(String address, int ipv6PrefixLength) {
     checkIpv6Prefix(ipv6PrefixLength);
+    if (IpLiteral.isIpv4(address)) {
+      return address; // the common case, already canonical: no allocation on the rate limiter's path
+    }
     byte[] parsed = node(address, 0, address.length(), false);
     if (parsed == null) {
       return address;

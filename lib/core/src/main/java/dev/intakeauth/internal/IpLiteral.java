@@ -51,8 +51,20 @@ public final class IpLiteral {
     return parseIpv4(text, from, to, out, 0) ? out : null;
   }
 
-  /** Four dotted decimal parts into {@code out[offset..offset+3]}. */
-  private static boolean parseIpv4(CharSequence s, int from, int to, byte[] out, int offset) {
+  /**
+   * Whether a text is exactly a strict IPv4 literal, which is then also its canonical form; without
+   * allocating.
+   *
+   * @param text the text
+   * @return true for such as {@code 192.0.2.1}, false for {@code 192.0.2.01} or {@code  192.0.2.1}
+   */
+  public static boolean isIpv4(CharSequence text) {
+    int length = text.length();
+    return length >= 7 && length <= 15 && parseIpv4(text, 0, length, null, 0);
+  }
+
+  /** Four dotted decimal parts into {@code out[offset..offset+3]}, or only checked when out is null. */
+  private static boolean parseIpv4(CharSequence s, int from, int to, byte @Nullable [] out, int offset) {
     int part = 0;
     int value = 0;
     int digits = 0;
@@ -62,7 +74,10 @@ public final class IpLiteral {
         if (digits == 0 || part == 4) {
           return false;
         }
-        out[offset + part++] = (byte) value;
+        if (out != null) {
+          out[offset + part] = (byte) value;
+        }
+        part++;
         value = 0;
         digits = 0;
       } else if (c >= '0' && c <= '9') {

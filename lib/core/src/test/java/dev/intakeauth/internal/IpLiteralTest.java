@@ -48,6 +48,14 @@ class IpLiteralTest {
       "::ffff:1.2.3.256", "\uff11.2.3.4"})
   void refusesAnythingButAStrictLiteral(String text) {
     assertThat(IpLiteral.parse(text)).isNull();
+    assertThat(IpLiteral.isIpv4(text)).isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0.0.0.0", "192.0.2.1", "255.255.255.255", "10.0.3.232"})
+  void aStrictIpv4LiteralIsItsOwnCanonicalText(String text) {
+    assertThat(IpLiteral.isIpv4(text)).isTrue();
+    assertThat(IpLiteral.format(IpLiteral.parse(text))).isEqualTo(text);
   }
 
   @Property(tries = 5000)
