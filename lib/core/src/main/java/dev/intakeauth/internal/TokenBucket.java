@@ -83,4 +83,16 @@ public final class TokenBucket {
       lastRefill += tokens * nanosPerToken;
     }
   }
+
+  /** Empties the bucket: it refills from now on, as if every token had just been taken. */
+  public synchronized void drain() {
+    available = 0;
+    lastRefill = ticker.read();
+  }
+
+  /** Returns one token taken by {@link #tryTake()} whose use was refused further on; never above the capacity. */
+  public synchronized void giveBack() {
+    refill();
+    available = Math.min(capacity, available + 1);
+  }
 }
