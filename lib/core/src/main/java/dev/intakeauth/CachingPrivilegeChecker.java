@@ -11,7 +11,9 @@ import dev.intakeauth.internal.LogSafe;
 import dev.intakeauth.internal.TokenBucket;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -180,6 +182,17 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     return answer.thenApply(a -> orStale(key, a.result));
   }
 
+  /** Asks on behalf of a client, blocking; see {@link #checkAsync(ApiKeyCredential, ApplicationPrivileges, String)}. */
+  @Override
+  public CheckResult check(ApiKeyCredential credential, ApplicationPrivileges scope, @Nullable String client) {
+    CompletableFuture<CheckResult> future = checkAsync(credential, scope, client);
+    try {
+      return future.join();
+    } catch (CompletionException | CancellationException e) {
+      return PrivilegeChecker.unavailable(e);
+    }
+  }
+
   /**
    * The hot path: the caller's answer for the key whose {@code base64(id:api_key)} text has this
    * SHA-256, when a settled, usable answer is cached; null otherwise (not cached, still being
@@ -271,7 +284,12 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
    * with when either is spent, or null.
    */
   private CheckResult.@Nullable Unavailable spendBudget(CacheKey key, @Nullable String client) {
-    TokenBucket share = client == null ? null : clientShares.get(client, newClientShare);
+    TokenBucket share = client == null ? null : clientShares.getIfPresent(client);
+    if (client != null && share == null) {
+      // Shares idle for a minute must not count toward a full table.
+      clientShares.cleanUp();
+      share = clientShares.get(client, newClientShare);
+    }
     if (share != null) {
       long shareWait = share.tryTake();
       if (shareWait > 0) {
