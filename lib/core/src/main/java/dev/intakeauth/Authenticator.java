@@ -215,7 +215,8 @@ public final class Authenticator {
   /**
    * The hot paths, which work on the header value in place: the answer for a plain
    * {@code Bearer <token>} value (compared without allocating), or for a plain {@code ApiKey <base64>}
-   * value whose answer is cached; null when the value needs the full parser or the backend. Gives
+   * value whose answer is cached and not yet due for refresh; null when the value needs the full
+   * parser or the backend (a refresh needs the credential, which only the full path decodes). Gives
    * exactly what the full path would.
    */
   private @Nullable AuthResult plainValue(List<String> values) {
