@@ -196,9 +196,9 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   /**
    * The hot path: the caller's answer for the key whose {@code base64(id:api_key)} text has this
    * SHA-256, when a settled, usable answer is cached; null otherwise (not cached, still being
-   * fetched, "unavailable", or due for refresh), and the caller takes the full path. Only credentials that parsed are
-   * ever cached, and the key is the digest of the exact encoded text, so a hit stands for a valid
-   * credential.
+   * fetched, "unavailable", or due for refresh), and the caller takes the full path. Only
+   * credentials that parsed are ever cached, and the key is the digest of the exact encoded text, so
+   * a hit stands for a valid credential.
    */
   @Nullable AuthResult cachedResult(byte[] encodedDigest, ApplicationPrivileges scope) {
     Answer done = completed(cache.getIfPresent(CacheKey.ofDigest(encodedDigest, scope)));

@@ -1,6 +1,7 @@
 package dev.intakeauth.examples.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.intakeauth.InMemoryKeyStore;
 import dev.intakeauth.Privilege;
@@ -101,6 +102,19 @@ class ApiKeySprayServerTest {
       assertThat(sprayRefused).as("the sprayer was held to its share of 1 new key a minute").isEqualTo(180 - 3);
       assertThat(server.acceptedEvents()).isEqualTo(1 + 36 + 3);
     }
+  }
+
+  @Test
+  void thePerClientShareIsASettingAndABadValueNamesIt() {
+    ServerConfig unset = ServerConfig.parse("apm-server.auth.api_key.limit: 50\n", null, Map.of());
+    assertThat(unset.optionalInteger(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT)).isNull();
+    ServerConfig set = ServerConfig.parse("intake-auth:\n  api_key:\n    limit_per_client: 5\n", null, Map.of());
+    assertThat(set.optionalInteger(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT)).isEqualTo(5);
+    assertThat(ServerConfig.parse("", null, Map.of("INTAKE_AUTH_API_KEY_LIMIT_PER_CLIENT", "7"))
+        .optionalInteger(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT)).isEqualTo(7);
+    assertThatThrownBy(() -> ServerConfig.parse("intake-auth.api_key.limit_per_client: 0\n", null, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("intake-auth.api_key.limit_per_client: expected a positive whole number, got \"0\"");
   }
 
   private record Response(int status, String head) {}
