@@ -36,4 +36,31 @@ class TokenBucketTest {
     }
     assertThat(taken).isEqualTo(10);
   }
+
+  @Test
+  void aDrainedBucketRefillsFromTheMomentItWasDrained() {
+    TokenBucket bucket = new TokenBucket(10, Duration.ofMinutes(1), now::get);
+    now.addAndGet(TimeUnit.SECONDS.toNanos(5));
+    bucket.drain();
+    assertThat(bucket.tryTake()).isEqualTo(TimeUnit.SECONDS.toNanos(6));
+    now.addAndGet(TimeUnit.SECONDS.toNanos(6));
+    assertThat(bucket.tryTake()).isZero();
+    assertThat(bucket.tryTake()).isPositive();
+  }
+
+  @Test
+  void aTokenGivenBackCanBeTakenAgainButNeverOverfillsTheBucket() {
+    TokenBucket bucket = new TokenBucket(2, Duration.ofMinutes(1), now::get);
+    assertThat(bucket.tryTake()).isZero();
+    assertThat(bucket.tryTake()).isZero();
+    bucket.giveBack();
+    assertThat(bucket.tryTake()).isZero();
+    assertThat(bucket.tryTake()).isPositive();
+    now.addAndGet(TimeUnit.MINUTES.toNanos(5));
+    bucket.giveBack();
+    bucket.giveBack();
+    assertThat(bucket.tryTake()).isZero();
+    assertThat(bucket.tryTake()).isZero();
+    assertThat(bucket.tryTake()).isPositive();
+  }
 }
