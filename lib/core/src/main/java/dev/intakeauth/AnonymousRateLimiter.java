@@ -88,6 +88,19 @@ public final class AnonymousRateLimiter {
   }
 
   /**
+   * The client a request is counted against: the address itself for IPv4, its network of
+   * {@link Builder#ipv6PrefixLength} bits for IPv6. Per-client state elsewhere (the API-key budget's
+   * per-client share) is keyed the same way, so that rotating addresses within one network gains
+   * nothing there either.
+   *
+   * @param clientIp the client's address, as a {@link ClientAddressResolver} gives it
+   * @return the group
+   */
+  public String clientGroup(String clientIp) {
+    return ClientAddressResolver.clientGroup(clientIp, ipv6PrefixLength);
+  }
+
+  /**
    * Takes {@code events} from this client's budget (and from the global ceiling, when set).
    *
    * @param clientIp the client's address, as resolved by {@link ClientAddressResolver}; it is
@@ -101,7 +114,7 @@ public final class AnonymousRateLimiter {
       // Never allowed at any time: the hint is how long a bucket takes to fill.
       return limited(global != null && n > global.capacity() ? global.nanosToFill() : overflow.nanosToFill());
     }
-    String key = ClientAddressResolver.clientGroup(clientIp, ipv6PrefixLength);
+    String key = clientGroup(clientIp);
     long wait;
     synchronized (clients) {
       Client client = clients.get(key);

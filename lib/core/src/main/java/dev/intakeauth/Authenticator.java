@@ -88,6 +88,20 @@ public final class Authenticator {
    * @return the result; never throws for bad input
    */
   public AuthResult authenticate(List<String> authorizationValues) {
+    return authenticate(authorizationValues, null);
+  }
+
+  /**
+   * Authenticates one request from an identified client, blocking while an API key is looked up in
+   * its backend. The client identity lets a {@link CachingPrivilegeChecker} hold each client to its
+   * share of the new-key budget, so that one client's unknown keys cannot spend it all.
+   *
+   * @param authorizationValues every value of the request's {@code Authorization} header; empty when absent
+   * @param client an opaque identity of the client, such as its address (grouped by network); null
+   *     when unknown, and then only the global budget applies
+   * @return the result; never throws for bad input
+   */
+  public AuthResult authenticate(List<String> authorizationValues, @Nullable String client) {
     if (secretToken == null && apiKeys == null) {
       return unrestricted;
     }
@@ -97,7 +111,7 @@ public final class Authenticator {
     }
     AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse(authorizationValues, maxCredentialLength);
     ApiKeyCredential key = apiKeyToLookUp(parsed);
-    return key == null ? authenticateLocally(parsed) : toResult(key, checkBlocking(key));
+    return key == null ? authenticateLocally(parsed) : toResult(key, checkBlocking(key, client));
   }
 
   /**
@@ -118,6 +132,18 @@ public final class Authenticator {
    * @return the result; never completes exceptionally
    */
   public CompletableFuture<AuthResult> authenticateAsync(List<String> authorizationValues) {
+    return authenticateAsync(authorizationValues, null);
+  }
+
+  /**
+   * Authenticates one request from an identified client without blocking; see
+   * {@link #authenticate(List, String)} for what the client identity is for.
+   *
+   * @param authorizationValues every value of the request's {@code Authorization} header
+   * @param client an opaque identity of the client, or null when unknown
+   * @return the result; never completes exceptionally
+   */
+  public CompletableFuture<AuthResult> authenticateAsync(List<String> authorizationValues, @Nullable String client) {
     if (secretToken == null && apiKeys == null) {
       return CompletableFuture.completedFuture(unrestricted);
     }
@@ -132,7 +158,7 @@ public final class Authenticator {
     }
     CompletableFuture<CheckResult> check;
     try {
-      check = Objects.requireNonNull(apiKeys).checkAsync(key, privileges);
+      check = Objects.requireNonNull(apiKeys).checkAsync(key, privileges, client);
     } catch (RuntimeException e) {
       check = CompletableFuture.failedFuture(e);
     }
@@ -189,7 +215,8 @@ public final class Authenticator {
   /**
    * The hot paths, which work on the header value in place: the answer for a plain
    * {@code Bearer <token>} value (compared without allocating), or for a plain {@code ApiKey <base64>}
-   * value whose answer is cached; null when the value needs the full parser or the backend. Gives
+   * value whose answer is cached and not yet due for refresh; null when the value needs the full
+   * parser or the backend (a refresh needs the credential, which only the full path decodes). Gives
    * exactly what the full path would.
    */
   private @Nullable AuthResult plainValue(List<String> values) {
@@ -255,9 +282,9 @@ public final class Authenticator {
     return new AuthResult.Unauthorized(reason, AuthResult.Unauthorized.AUTHENTICATION_FAILED);
   }
 
-  private CheckResult checkBlocking(ApiKeyCredential key) {
+  private CheckResult checkBlocking(ApiKeyCredential key, @Nullable String client) {
     try {
-      return answerOrUnavailable(Objects.requireNonNull(apiKeys).check(key, privileges), null);
+      return answerOrUnavailable(Objects.requireNonNull(apiKeys).check(key, privileges, client), null);
     } catch (RuntimeException e) {
       return PrivilegeChecker.unavailable(e);
     }

@@ -11,11 +11,15 @@ import dev.intakeauth.internal.LogSafe;
 import dev.intakeauth.internal.TokenBucket;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +36,18 @@ import org.slf4j.LoggerFactory;
  *   <li>Concurrent first requests for one key share one backend call.
  *   <li>A budget of keys looked up per minute ({@link Builder#newKeysPerMinute}, default 100) that
  *       refills continuously; over it, unseen keys get {@link CheckResult.Unavailable} with a retry hint.
+ *   <li>Keys in use never wait on that budget. A granted answer is refreshed ahead of its expiry, in
+ *       the background, by the first request that carries the key after 80% of its lifetime, while
+ *       the current answer keeps being served; many such requests share one backend call. The
+ *       refreshed answer replaces the current one: "unknown key" turns the key away from then on;
+ *       "unavailable" keeps the current answer until it expires, and is retried. And a key granted
+ *       within the last two lifetimes (so used at least once every two lifetimes) is looked up again
+ *       without spending budget once its answer expired. Only digests of such keys are remembered.
+ *   <li>Each client (an opaque identity the caller passes, such as its grouped address; see
+ *       {@link Authenticator#authenticate(java.util.List, String)}) may take at most
+ *       {@link Builder#newKeysPerClientPerMinute} (default a tenth of the budget, at least 1) of the
+ *       new-key lookups, so that one client's unknown keys cannot spend the whole budget. Lookups
+ *       without a client identity spend only the global budget.
  *   <li>Every backend call has a deadline ({@link Builder#deadline}, default 3 s), and a circuit breaker
  *       fails fast after {@link Builder#breakerThreshold} failures in a row, probing again after
  *       {@link Builder#breakerCoolDown}.
@@ -50,11 +66,24 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
 
   private static final Logger LOG = LoggerFactory.getLogger(CachingPrivilegeChecker.class);
   private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
+  /** "Never", as a distance from now that cannot overflow a difference of two ticker readings. */
+  private static final long NEVER = Long.MAX_VALUE / 2;
+  private static final long MIN_REFRESH_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final AtomicLongFieldUpdater<Answer> REFRESH_AT = AtomicLongFieldUpdater.newUpdater(Answer.class, "refreshAt");
 
   private final PrivilegeChecker backend;
   private final AsyncCache<CacheKey, Answer> cache;
   private final @Nullable Cache<CacheKey, CheckResult.Granted> stale;
   private final TokenBucket budget;
+  /** Digests of keys granted lately, which are looked up again without spending budget. No secret. */
+  private final Cache<CacheKey, Boolean> recentlyGranted;
+  /** Each client's share of the budget, by client identity. */
+  private final Cache<String, TokenBucket> clientShares;
+  private final Function<String, TokenBucket> newClientShare = client -> newClientShare();
+  private final int newKeysPerClientPerMinute;
+  private final long maximumClients;
+  private final String clientLimitSettingName;
+  private final long refreshAfterNanos;
   private final CircuitBreaker breaker;
   private final Duration deadline;
   private final Ticker ticker;
@@ -62,6 +91,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   private final String limitSettingName;
   private final AtomicLong backendCalls = new AtomicLong();
   private final AtomicLong lastBudgetLog = new AtomicLong(Long.MIN_VALUE);
+  private final AtomicLong lastClientShareLog = new AtomicLong(Long.MIN_VALUE);
 
   private CachingPrivilegeChecker(Builder b) {
     this.backend = b.backend;
@@ -69,7 +99,12 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     this.deadline = b.deadline;
     this.newKeysPerMinute = b.newKeysPerMinute;
     this.limitSettingName = b.limitSettingName;
+    this.newKeysPerClientPerMinute =
+        Math.min(b.newKeysPerMinute, b.newKeysPerClientPerMinute > 0 ? b.newKeysPerClientPerMinute : Math.max(1, b.newKeysPerMinute / 10));
+    this.maximumClients = b.maximumClients;
+    this.clientLimitSettingName = b.clientLimitSettingName;
     long ttlNanos = b.expireAfterWrite.toNanos();
+    this.refreshAfterNanos = ttlNanos - ttlNanos / 5;
     this.cache =
         Caffeine.newBuilder()
             .maximumSize(b.maximumSize)
@@ -89,6 +124,22 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
                 .expireAfterWrite(b.expireAfterWrite.plus(b.staleGrace))
                 .build();
     this.budget = new TokenBucket(b.newKeysPerMinute, Duration.ofMinutes(1), ticker);
+    this.recentlyGranted =
+        Caffeine.newBuilder()
+            .maximumSize(b.maximumSize)
+            .ticker(ticker)
+            .executor(b.executor)
+            // The answer's own lifetime, then one more: a key used at least that often stays known.
+            .expireAfterWrite(b.expireAfterWrite.multipliedBy(2))
+            .build();
+    this.clientShares =
+        Caffeine.newBuilder()
+            .maximumSize(b.maximumClients)
+            .ticker(ticker)
+            .executor(b.executor)
+            // A share left alone for a minute has refilled in full, so forgetting it then gives nothing away.
+            .expireAfterAccess(Duration.ofMinutes(1))
+            .build();
     this.breaker = new CircuitBreaker(b.breakerThreshold, b.breakerCoolDown, ticker);
   }
 
@@ -102,12 +153,25 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     return new Builder(backend);
   }
 
+  /** Asks without a client identity: a lookup spends only the global budget. */
   @Override
   public CompletableFuture<CheckResult> checkAsync(ApiKeyCredential credential, ApplicationPrivileges scope) {
+    return checkAsync(credential, scope, null);
+  }
+
+  /**
+   * Asks on behalf of a client: a key that has to be looked up and was not granted lately spends one
+   * of the client's {@link Builder#newKeysPerClientPerMinute} and one of the global budget.
+   */
+  @Override
+  public CompletableFuture<CheckResult> checkAsync(ApiKeyCredential credential, ApplicationPrivileges scope, @Nullable String client) {
     CacheKey key = CacheKey.of(credential, scope);
     CompletableFuture<Answer> answer = cache.getIfPresent(key);
     if (answer == null) {
-      answer = cache.get(key, (k, executor) -> load(k, credential, scope));
+      answer = cache.get(key, (k, executor) -> load(k, credential, scope, client));
+    } else if (refreshIfDue(key, answer, credential, scope)) {
+      // A refresh that answered at once already decides this request.
+      answer = Objects.requireNonNullElse(cache.getIfPresent(key), answer);
     }
     // An answer that settled before the cache held it was not seen by load's own removal.
     forgetIfUnavailable(key, answer);
@@ -118,16 +182,28 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     return answer.thenApply(a -> orStale(key, a.result));
   }
 
+  /** Asks on behalf of a client, blocking; see {@link #checkAsync(ApiKeyCredential, ApplicationPrivileges, String)}. */
+  @Override
+  public CheckResult check(ApiKeyCredential credential, ApplicationPrivileges scope, @Nullable String client) {
+    CompletableFuture<CheckResult> future = checkAsync(credential, scope, client);
+    try {
+      return future.join();
+    } catch (CompletionException | CancellationException e) {
+      return PrivilegeChecker.unavailable(e);
+    }
+  }
+
   /**
    * The hot path: the caller's answer for the key whose {@code base64(id:api_key)} text has this
    * SHA-256, when a settled, usable answer is cached; null otherwise (not cached, still being
-   * fetched, or "unavailable"), and the caller takes the full path. Only credentials that parsed are
-   * ever cached, and the key is the digest of the exact encoded text, so a hit stands for a valid
-   * credential.
+   * fetched, "unavailable", or due for refresh), and the caller takes the full path. Only
+   * credentials that parsed are ever cached, and the key is the digest of the exact encoded text, so
+   * a hit stands for a valid credential.
    */
   @Nullable AuthResult cachedResult(byte[] encodedDigest, ApplicationPrivileges scope) {
     Answer done = completed(cache.getIfPresent(CacheKey.ofDigest(encodedDigest, scope)));
-    return done == null ? null : done.authResult;
+    // An answer due for refresh goes to the full path, which holds the credential to refresh with.
+    return done == null || done.refreshAt - ticker.read() <= 0 ? null : done.authResult;
   }
 
   private static @Nullable Answer completed(@Nullable CompletableFuture<Answer> answer) {
@@ -169,34 +245,120 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   /** Drops every cached answer, for example after keys were invalidated in bulk. */
   public void invalidateAll() {
     cache.synchronous().invalidateAll();
+    recentlyGranted.invalidateAll();
     if (stale != null) {
       stale.invalidateAll();
     }
   }
 
-  private CompletableFuture<Answer> load(CacheKey key, ApiKeyCredential credential, ApplicationPrivileges scope) {
+  private CompletableFuture<Answer> load(
+      CacheKey key, ApiKeyCredential credential, ApplicationPrivileges scope, @Nullable String client) {
     long breakerWait = breaker.tryAcquire();
     if (breakerWait > 0) {
       return CompletableFuture.completedFuture(
-          new Answer(new CheckResult.Unavailable("circuit breaker open: the backend keeps failing", Duration.ofNanos(breakerWait)), null));
+          unavailableAnswer(new CheckResult.Unavailable("circuit breaker open: the backend keeps failing", Duration.ofNanos(breakerWait))));
     }
-    long budgetWait = budget.tryTake();
-    if (budgetWait > 0) {
-      logBudgetExhausted(key);
-      breaker.abandonProbe();
-      return CompletableFuture.completedFuture(
-          new Answer(
-              new CheckResult.Unavailable(
-                  "over the budget of " + newKeysPerMinute + " new API keys per minute (" + limitSettingName + ")",
-                  Duration.ofNanos(budgetWait)),
-              null));
+    if (recentlyGranted.getIfPresent(key) == null) {
+      CheckResult.Unavailable refused = spendBudget(key, client);
+      if (refused != null) {
+        breaker.abandonProbe();
+        return CompletableFuture.completedFuture(unavailableAnswer(refused));
+      }
     }
+    CompletableFuture<Answer> answer = ask(key, credential, scope);
+    answer.thenRun(() -> forgetIfUnavailable(key, answer));
+    return answer;
+  }
+
+  /** One backend call, bounded by the deadline, settled into an answer that is never exceptional. */
+  private CompletableFuture<Answer> ask(CacheKey key, ApiKeyCredential credential, ApplicationPrivileges scope) {
+    long started = ticker.read();
     backendCalls.incrementAndGet();
     CompletableFuture<CheckResult> call = callBackend(credential, scope);
     CompletableFuture<CheckResult> bounded = call.copy().orTimeout(deadline.toNanos(), TimeUnit.NANOSECONDS);
-    CompletableFuture<Answer> answer = bounded.handle((result, failure) -> settle(key, result, failure, call));
-    answer.thenRun(() -> forgetIfUnavailable(key, answer));
-    return answer;
+    return bounded.handle((result, failure) -> settle(key, result, failure, call, started));
+  }
+
+  /**
+   * Takes one lookup from the client's share and from the global budget; the refusal to answer
+   * with when either is spent, or null.
+   */
+  private CheckResult.@Nullable Unavailable spendBudget(CacheKey key, @Nullable String client) {
+    TokenBucket share = client == null ? null : clientShares.getIfPresent(client);
+    if (client != null && share == null) {
+      // Shares idle for a minute must not count toward a full table.
+      clientShares.cleanUp();
+      share = clientShares.get(client, newClientShare);
+    }
+    if (share != null) {
+      long shareWait = share.tryTake();
+      if (shareWait > 0) {
+        logClientShareExhausted(key, client);
+        return new CheckResult.Unavailable(
+            "over the share of " + newKeysPerClientPerMinute + " new API keys per minute for one client (" + clientLimitSettingName + ")",
+            Duration.ofNanos(shareWait));
+      }
+    }
+    long budgetWait = budget.tryTake();
+    if (budgetWait > 0) {
+      if (share != null) {
+        // Others spent the budget: this client's share was not used, and stays its own.
+        share.giveBack();
+      }
+      logBudgetExhausted(key);
+      return new CheckResult.Unavailable(
+          "over the budget of " + newKeysPerMinute + " new API keys per minute (" + limitSettingName + ")",
+          Duration.ofNanos(budgetWait));
+    }
+    return null;
+  }
+
+  /**
+   * A new client's share: full, as a client that had been idle for a minute would have it, unless
+   * the table is full and this slot pushes another client out. Then it starts empty, so that a
+   * client cannot refill its share by cycling through identities until its own slot is forgotten.
+   */
+  private TokenBucket newClientShare() {
+    TokenBucket share = new TokenBucket(newKeysPerClientPerMinute, Duration.ofMinutes(1), ticker);
+    if (clientShares.estimatedSize() >= maximumClients) {
+      share.drain();
+    }
+    return share;
+  }
+
+  /**
+   * Starts a background refresh of a granted answer past its refresh point, once: the request that
+   * wins the claim starts it, every other one (and the hot path) keeps being served the current
+   * answer. The refresh spends no budget, neither the client's nor the global one.
+   *
+   * @return whether this call started a refresh
+   */
+  private boolean refreshIfDue(CacheKey key, CompletableFuture<Answer> current, ApiKeyCredential credential, ApplicationPrivileges scope) {
+    Answer done = completed(current);
+    if (done == null) {
+      return false;
+    }
+    long now = ticker.read();
+    long due = done.refreshAt;
+    // The claim also holds off further attempts until this one has had its deadline.
+    if (due - now > 0 || !REFRESH_AT.compareAndSet(done, due, now + deadline.toNanos())) {
+      return false;
+    }
+    long breakerWait = breaker.tryAcquire();
+    if (breakerWait > 0) {
+      done.refreshAt = now + breakerWait;
+      return false;
+    }
+    ask(key, credential, scope).thenAccept(fresh -> {
+      if (fresh.result instanceof CheckResult.Unavailable unavailable) {
+        done.refreshAt = ticker.read() + Math.max(MIN_REFRESH_RETRY_NANOS, unavailable.retryAfter().toNanos());
+      } else {
+        // Replaces only the answer this refresh started from: one that expired, was invalidated or
+        // replaced meanwhile stays as it is.
+        cache.asMap().replace(key, current, CompletableFuture.completedFuture(fresh));
+      }
+    });
+    return true;
   }
 
   /**
@@ -220,7 +382,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   }
 
   private Answer settle(
-      CacheKey key, @Nullable CheckResult result, @Nullable Throwable failure, CompletableFuture<CheckResult> call) {
+      CacheKey key, @Nullable CheckResult result, @Nullable Throwable failure, CompletableFuture<CheckResult> call, long started) {
     if (failure != null) {
       Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
       if (cause instanceof TimeoutException) {
@@ -234,17 +396,26 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     if (result instanceof CheckResult.Unavailable unavailable) {
       breaker.onFailure();
       LOG.warn("API key {}: backend unavailable: {}", key, unavailable.reason());
-    } else {
-      breaker.onSuccess();
-      if (stale != null) {
-        if (result instanceof CheckResult.Granted granted) {
-          stale.put(key, granted);
-        } else {
-          stale.invalidate(key);
-        }
-      }
+      return unavailableAnswer(unavailable);
     }
-    return new Answer(result, Authenticator.apiKeyResult(key.keyId(), result));
+    breaker.onSuccess();
+    if (result instanceof CheckResult.Granted granted) {
+      recentlyGranted.put(key, Boolean.TRUE);
+      if (stale != null) {
+        stale.put(key, granted);
+      }
+      // Counted from when the question was asked: the answer is that old.
+      return new Answer(result, Authenticator.apiKeyResult(key.keyId(), result), started + refreshAfterNanos);
+    }
+    recentlyGranted.invalidate(key);
+    if (stale != null) {
+      stale.invalidate(key);
+    }
+    return new Answer(result, Authenticator.apiKeyResult(key.keyId(), result), ticker.read() + NEVER);
+  }
+
+  private Answer unavailableAnswer(CheckResult.Unavailable unavailable) {
+    return new Answer(unavailable, null, ticker.read() + NEVER);
   }
 
   private CheckResult orStale(CacheKey key, CheckResult result) {
@@ -255,6 +426,19 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
       }
     }
     return result;
+  }
+
+  private void logClientShareExhausted(CacheKey key, String client) {
+    long now = ticker.read();
+    long last = lastClientShareLog.get();
+    if ((last == Long.MIN_VALUE || now - last >= LOG_INTERVAL_NANOS) && lastClientShareLog.compareAndSet(last, now)) {
+      LOG.warn(
+          "API key {} from client {} refused with 503: more than {} new API keys from one client in a minute; raise {} if this load is expected",
+          key,
+          LogSafe.text(client),
+          newKeysPerClientPerMinute,
+          clientLimitSettingName);
+    }
   }
 
   private void logBudgetExhausted(CacheKey key) {
@@ -271,20 +455,33 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
 
   @Override
   public String toString() {
-    return "CachingPrivilegeChecker[backend=" + backend + ", breaker=" + breaker.state() + "]";
+    return "CachingPrivilegeChecker[backend=" + backend + ", breaker=" + breaker.state()
+        + ", newKeysPerMinute=" + newKeysPerMinute + ", perClient=" + newKeysPerClientPerMinute + "]";
   }
 
   /**
    * A cached answer, with the request outcome it stands for made once, so that a hit allocates no
-   * outcome: null for "unavailable", which is never served from here.
+   * outcome: null for "unavailable", which is never served from here. Holds no secret.
    */
   private static final class Answer {
     final CheckResult result;
     final @Nullable AuthResult authResult;
+    /**
+     * Ticker time from which the hot path leaves this answer to the full path, which refreshes it:
+     * a granted answer's refresh point, pushed on while a refresh runs or after one failed; far in
+     * the future for the other answers. Compared by difference, so it may wrap around.
+     */
+    volatile long refreshAt;
 
-    Answer(CheckResult result, @Nullable AuthResult authResult) {
+    Answer(CheckResult result, @Nullable AuthResult authResult, long refreshAt) {
       this.result = result;
       this.authResult = authResult;
+      this.refreshAt = refreshAt;
+    }
+
+    @Override
+    public String toString() {
+      return "Answer[" + (result instanceof CheckResult.Granted ? "granted" : result.getClass().getSimpleName()) + "]";
     }
   }
 
@@ -294,6 +491,9 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     private Duration expireAfterWrite = Duration.ofSeconds(60);
     private int newKeysPerMinute = 100;
     private String limitSettingName = "CachingPrivilegeChecker.Builder.newKeysPerMinute";
+    private int newKeysPerClientPerMinute;
+    private long maximumClients = 10_000;
+    private String clientLimitSettingName = "CachingPrivilegeChecker.Builder.newKeysPerClientPerMinute";
     private Duration deadline = Duration.ofSeconds(3);
     private int breakerThreshold = 5;
     private Duration breakerCoolDown = Duration.ofSeconds(5);
@@ -339,6 +539,48 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
      */
     public Builder limitSettingName(String name) {
       this.limitSettingName = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /**
+     * The most new-key lookups one client may take per minute, out of {@link #newKeysPerMinute}; it
+     * refills continuously. Default a tenth of {@code newKeysPerMinute}, at least 1 (10 of the
+     * default 100); a value above {@code newKeysPerMinute} is the whole budget. A client is the
+     * identity passed to {@link PrivilegeChecker#checkAsync(ApiKeyCredential, ApplicationPrivileges, String)}
+     * (the servlet filter passes the client's address); lookups without one spend only the global
+     * budget. Keys granted lately and refreshes spend neither. Many agents behind one address that
+     * is not resolved through a trusted proxy count as one client: raise this for them.
+     *
+     * @param limit a positive number
+     * @return this builder
+     */
+    public Builder newKeysPerClientPerMinute(int limit) {
+      this.newKeysPerClientPerMinute = Require.positive(limit, "newKeysPerClientPerMinute");
+      return this;
+    }
+
+    /**
+     * The name of the setting that configures {@link #newKeysPerClientPerMinute}, as the operator
+     * knows it, for the log line of a client over its share.
+     *
+     * @param name for example {@code intake-auth.api_key.limit_per_client}
+     * @return this builder
+     */
+    public Builder clientLimitSettingName(String name) {
+      this.clientLimitSettingName = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /**
+     * The most clients whose shares are tracked at once. Default 10,000. A share unused for a minute
+     * is forgotten (it would have refilled in full); a client that arrives while the table is full
+     * starts with an empty share.
+     *
+     * @param clients a positive number
+     * @return this builder
+     */
+    public Builder maximumClients(long clients) {
+      this.maximumClients = Require.positive(clients, "maximumClients");
       return this;
     }
 
@@ -403,7 +645,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     }
 
     /**
-     * The time source for expiry, the budget and the breaker. Default the system ticker; tests pass
+     * The time source for expiry, refresh, the budgets and the breaker. Default the system ticker; tests pass
      * a manual one so that they never sleep.
      *
      * @param ticker the time source

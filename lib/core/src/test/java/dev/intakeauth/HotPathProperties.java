@@ -68,6 +68,14 @@ class HotPathProperties {
             u -> assertThat(u.reason()).isEqualTo(AuthResult.Unauthorized.Reason.NO_PRIVILEGES));
   }
 
+  @Test
+  void aGrantedAnswerIsServedByTheHotPathUntilItsRefreshIsDue() {
+    ApiKeyCredential writer = ApiKeyCredential.of("writer", SECRET);
+    assertThat(auth.authenticate(writer.authorizationValue())).isInstanceOf(AuthResult.Authenticated.class);
+    byte[] digest = dev.intakeauth.internal.Sha256.digest(writer.encoded());
+    assertThat(checker.cachedResult(digest, ApplicationPrivileges.APM)).isInstanceOf(AuthResult.Authenticated.class);
+  }
+
   @Provide
   Arbitrary<String> apiKeyLike() {
     Arbitrary<String> scheme = Arbitraries.of("ApiKey", "apikey", "APIKEY", "ApiKey ", " ApiKey", "ApiKeys", "Bearer");

@@ -113,6 +113,7 @@ public final class TokenBucket {
    * @param n how many; the bucket never holds more than its capacity
    */
   public synchronized void giveBack(long n) {
+    refill();
     available = Math.min(capacity, available + n);
   }
 
@@ -130,5 +131,16 @@ public final class TokenBucket {
       available += tokens;
       lastRefill += tokens * nanosPerToken;
     }
+  }
+
+  /** Empties the bucket: it refills from now on, as if every token had just been taken. */
+  public synchronized void drain() {
+    available = 0;
+    lastRefill = ticker.read();
+  }
+
+  /** Returns one token taken by {@link #tryTake()} whose use was refused further on; never above the capacity. */
+  public void giveBack() {
+    giveBack(1);
   }
 }

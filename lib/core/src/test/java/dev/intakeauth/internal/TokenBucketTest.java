@@ -60,4 +60,31 @@ class TokenBucketTest {
     assertThat(bucket.tryTake(1)).isPositive();
     assertThatThrownBy(() -> new TokenBucket(10, 10, Duration.ofSeconds(1), now::get, 11)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aDrainedBucketRefillsFromTheMomentItWasDrained() {
+    TokenBucket bucket = new TokenBucket(10, Duration.ofMinutes(1), now::get);
+    now.addAndGet(TimeUnit.SECONDS.toNanos(5));
+    bucket.drain();
+    assertThat(bucket.tryTake()).isEqualTo(TimeUnit.SECONDS.toNanos(6));
+    now.addAndGet(TimeUnit.SECONDS.toNanos(6));
+    assertThat(bucket.tryTake()).isZero();
+    assertThat(bucket.tryTake()).isPositive();
+  }
+
+  @Test
+  void aTokenGivenBackCanBeTakenAgainButNeverOverfillsTheBucket() {
+    TokenBucket bucket = new TokenBucket(2, Duration.ofMinutes(1), now::get);
+    assertThat(bucket.tryTake()).isZero();
+    assertThat(bucket.tryTake()).isZero();
+    bucket.giveBack();
+    assertThat(bucket.tryTake()).isZero();
+    assertThat(bucket.tryTake()).isPositive();
+    now.addAndGet(TimeUnit.MINUTES.toNanos(5));
+    bucket.giveBack();
+    bucket.giveBack();
+    assertThat(bucket.tryTake()).isZero();
+    assertThat(bucket.tryTake()).isZero();
+    assertThat(bucket.tryTake()).isPositive();
+  }
 }

@@ -159,7 +159,7 @@ public final class IntakeAuthFilter implements Filter {
       return;
     }
 
-    CompletableFuture<AuthResult> pending = authenticator.authenticateAsync(authorization);
+    CompletableFuture<AuthResult> pending = authenticator.authenticateAsync(authorization, rateLimiter.clientGroup(client));
     if (pending.isDone() || !async || !request.isAsyncSupported()) {
       proceedOrDeny(request, response, chain, decide(route, pending.join(), client));
       return;

@@ -1,5 +1,6 @@
 package dev.intakeauth.examples.intake;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.intakeauth.AnonymousPolicy;
 import dev.intakeauth.AnonymousRateLimiter;
 import dev.intakeauth.Authenticator;
@@ -60,6 +61,8 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
   private @Nullable Server server;
   private @Nullable IntakeServlet servlet;
   private @Nullable PrivilegeChecker keys;
+  /** The API-key cache's time source; tests put a manual clock here. */
+  Ticker ticker = Ticker.systemTicker();
   private String baseUrl = "";
   private @Nullable String tryIt;
   private final Map<String, String> environment;
@@ -227,15 +230,21 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
         anonymous ? "on" : "off");
   }
 
-  private static PrivilegeChecker apiKeys(ServerConfig settings) throws IOException {
+  /** The new-key budget, each client's share of it, and the time source. */
+  private CachingPrivilegeChecker.Builder budget(CachingPrivilegeChecker.Builder b, ServerConfig settings) {
+    b.newKeysPerMinute(settings.integer(ServerConfig.Setting.API_KEY_LIMIT)).limitSettingName(ServerConfig.Setting.API_KEY_LIMIT.key)
+        .clientLimitSettingName(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT.key).ticker(ticker);
+    Integer perClient = settings.optionalInteger(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT);
+    return perClient == null ? b : b.newKeysPerClientPerMinute(perClient);
+  }
+
+  private PrivilegeChecker apiKeys(ServerConfig settings) throws IOException {
     List<String> hosts = settings.elasticsearchHosts();
-    int limit = settings.integer(ServerConfig.Setting.API_KEY_LIMIT);
     if (hosts.isEmpty()) {
       Path file = java.util.Objects.requireNonNull(settings.keysFile());
       try {
         // Cached like Elasticsearch's answers: a known key costs a cache hit, not a hash of its secret.
-        return CachingPrivilegeChecker.builder(InMemoryKeyStore.load(file))
-            .newKeysPerMinute(limit).limitSettingName(ServerConfig.Setting.API_KEY_LIMIT.key).build();
+        return budget(CachingPrivilegeChecker.builder(InMemoryKeyStore.load(file)), settings).build();
       } catch (IOException e) {
         throw new ConfigException("intake-auth.keys_file: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
       } catch (IllegalArgumentException e) {
@@ -274,7 +283,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
       connection.trustedFingerprint(fingerprint);
     }
     return ElasticsearchPrivilegeChecker.create(connection.build())
-        .cached(b -> b.newKeysPerMinute(limit).limitSettingName(ServerConfig.Setting.API_KEY_LIMIT.key));
+        .cached(b -> budget(b, settings));
   }
 
   private static ClientAddressResolver trustedProxies(ServerConfig settings) {

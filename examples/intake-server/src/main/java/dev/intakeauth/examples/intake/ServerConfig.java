@@ -36,6 +36,8 @@ public final class ServerConfig {
     SECRET_TOKEN("apm-server.auth.secret_token", Type.STRING, null),
     API_KEY_ENABLED("apm-server.auth.api_key.enabled", Type.BOOLEAN, "false"),
     API_KEY_LIMIT("apm-server.auth.api_key.limit", Type.POSITIVE_INT, "100"),
+    /** One client's share of {@link #API_KEY_LIMIT}; unset, a tenth of it (at least 1). */
+    API_KEY_LIMIT_PER_CLIENT("intake-auth.api_key.limit_per_client", Type.POSITIVE_INT, null),
     ES_HOSTS("apm-server.auth.api_key.elasticsearch.hosts", Type.LIST, null),
     ES_USERNAME("apm-server.auth.api_key.elasticsearch.username", Type.STRING, null),
     ES_PASSWORD("apm-server.auth.api_key.elasticsearch.password", Type.STRING, null),
@@ -345,6 +347,10 @@ public final class ServerConfig {
   }
 
   int integer(Setting s) {
+    return (Integer) values.get(s);
+  }
+
+  @Nullable Integer optionalInteger(Setting s) {
     return (Integer) values.get(s);
   }
 

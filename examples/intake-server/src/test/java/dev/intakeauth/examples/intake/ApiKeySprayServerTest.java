@@ -1,0 +1,160 @@
+package dev.intakeauth.examples.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.intakeauth.InMemoryKeyStore;
+import dev.intakeauth.Privilege;
+import dev.intakeauth.testing.ManualClock;
+import dev.intakeauth.testing.TestCredentials;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The lock-out attack on the real server, over real TLS sockets: one client sprays unknown
+ * {@code ApiKey} values at 1/s for three cache lifetimes. An agent's key in use keeps getting 202,
+ * even from the sprayer's own address, and another client's keys, never seen before, get in. The
+ * clients differ by source address (all of 127/8 is loopback); the server's cache runs on a manual
+ * clock, so the three minutes take a few seconds of TLS handshakes.
+ */
+class ApiKeySprayServerTest {
+
+  private static final String SPRAYER = "127.0.0.1";
+  private static final String OTHER_CLIENT = "127.0.0.2";
+  private static final List<Privilege> WRITE = List.of(Privilege.EVENT_WRITE);
+
+  @TempDir Path dir;
+
+  @Test
+  void unknownKeySprayFromOneClientLocksOutNeitherKeysInUseNorAnotherClientsNewKeys() throws Exception {
+    Path[] pair = Pem.selfSigned(dir);
+    InMemoryKeyStore.NewKey agent = InMemoryKeyStore.generateKey("agent", WRITE, null);
+    List<InMemoryKeyStore.NewKey> newcomers = new ArrayList<>();
+    StringBuilder lines = new StringBuilder();
+    lines.append(agent.stored().toLine()).append('\n');
+    for (int i = 0; i < 3; i++) {
+      InMemoryKeyStore.NewKey k = InMemoryKeyStore.generateKey("newcomer-" + i, WRITE, null);
+      newcomers.add(k);
+      lines.append(k.stored().toLine()).append('\n');
+    }
+    Files.writeString(dir.resolve("keys.txt"), lines);
+    Path config = dir.resolve("apm-server.yml");
+    Files.writeString(config, """
+        apm-server:
+          host: 127.0.0.1:0
+          auth:
+            api_key:
+              enabled: true
+              limit: 10
+          ssl:
+            certificate: cert.pem
+            key: key.pem
+        intake-auth:
+          keys_file: keys.txt
+        """);
+
+    ManualClock clock = new ManualClock();
+    IntakeServer server = new IntakeServer(Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    server.ticker = clock;
+    assertThat(IntakeServer.commandLine(server).execute("--config", config.toString())).isZero();
+    try (server) {
+      Tls tls = new Tls(server.baseUrl(), pair[0]);
+      String agentKey = "ApiKey " + agent.credential().encoded();
+      assertThat(tls.post(SPRAYER, agentKey).status).isEqualTo(202);
+
+      int sprayRefused = 0;
+      int newcomer = 0;
+      for (int second = 1; second <= 3 * 60; second++) {
+        clock.advance(Duration.ofSeconds(1));
+        Response spray = tls.post(SPRAYER, TestCredentials.randomApiKey().authorizationValue());
+        assertThat(spray.status).isIn(401, 503);
+        if (spray.status == 503) {
+          sprayRefused++;
+          assertThat(spray.head).containsIgnoringCase("\r\nRetry-After: ");
+        }
+        if (second % 5 == 0) {
+          assertThat(tls.post(SPRAYER, agentKey).status).as("the agent's key at %d s, from the sprayer's address", second).isEqualTo(202);
+        }
+        if (second % 60 == 30) {
+          String key = "ApiKey " + newcomers.get(newcomer++).credential().encoded();
+          assertThat(tls.post(OTHER_CLIENT, key).status).as("another client's new key at %d s", second).isEqualTo(202);
+        }
+      }
+      assertThat(newcomer).isEqualTo(3);
+      assertThat(sprayRefused).as("the sprayer was held to its share of 1 new key a minute").isEqualTo(180 - 3);
+      assertThat(server.acceptedEvents()).isEqualTo(1 + 36 + 3);
+    }
+  }
+
+  @Test
+  void thePerClientShareIsASettingAndABadValueNamesIt() {
+    ServerConfig unset = ServerConfig.parse("apm-server.auth.api_key.limit: 50\n", null, Map.of());
+    assertThat(unset.optionalInteger(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT)).isNull();
+    ServerConfig set = ServerConfig.parse("intake-auth:\n  api_key:\n    limit_per_client: 5\n", null, Map.of());
+    assertThat(set.optionalInteger(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT)).isEqualTo(5);
+    assertThat(ServerConfig.parse("", null, Map.of("INTAKE_AUTH_API_KEY_LIMIT_PER_CLIENT", "7"))
+        .optionalInteger(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT)).isEqualTo(7);
+    assertThatThrownBy(() -> ServerConfig.parse("intake-auth.api_key.limit_per_client: 0\n", null, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("intake-auth.api_key.limit_per_client: expected a positive whole number, got \"0\"");
+  }
+
+  private record Response(int status, String head) {}
+
+  /** Raw HTTP/1.1 over TLS from a chosen source address, which the JDK's HTTP client cannot pick. */
+  private static final class Tls {
+    private final SSLContext context;
+    private final InetAddress host;
+    private final int port;
+
+    Tls(String baseUrl, Path certificate) throws Exception {
+      KeyStore trust = KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      try (InputStream in = Files.newInputStream(certificate)) {
+        trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509").generateCertificate(in));
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      context = SSLContext.getInstance("TLS");
+      context.init(null, tmf.getTrustManagers(), null);
+      URI uri = URI.create(baseUrl);
+      host = InetAddress.getByName(uri.getHost());
+      port = uri.getPort();
+    }
+
+    Response post(String from, String authorization) throws Exception {
+      byte[] body = Client.events("checkout", "java", 1).getBytes(StandardCharsets.UTF_8);
+      try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(host, port, InetAddress.getByName(from), 0)) {
+        socket.setSoTimeout(10_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /intake/v2/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + authorization
+            + "\r\nContent-Type: application/x-ndjson\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        out.write(body);
+        out.flush();
+        String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        int end = response.indexOf("\r\n\r\n");
+        String head = end < 0 ? response : response.substring(0, end + 2);
+        return new Response(Integer.parseInt(head.substring(9, 12)), head);
+      }
+    }
+  }
+}
