@@ -187,7 +187,6 @@ final class IntakeServlet extends HttpServlet {
     private @Nullable String service;
     private @Nullable String agent;
     private boolean first = true;
-    private boolean ended;
 
     Events(HttpServletRequest request, HttpServletResponse response, @Nullable RequestAuthorization auth, boolean v3) {
       this.request = request;
@@ -238,7 +237,6 @@ final class IntakeServlet extends HttpServlet {
 
     @Override
     public void end() throws IOException {
-      ended = true;
       if (partialLength > 0) {
         boolean more = line(partial, 0, partialLength);
         partialLength = 0;
@@ -343,20 +341,11 @@ final class IntakeServlet extends HttpServlet {
     private void rejected(long acceptedSoFar, String message) throws IOException {
       ObjectNode body = JSON.createObjectNode().put("accepted", acceptedSoFar);
       body.putArray("errors").addObject().put("message", message);
-      closeIfBodyLeft();
       json(response, 400, body);
     }
 
     private void answer(int status, String message) throws IOException {
-      closeIfBodyLeft();
       error(response, status, message);
-    }
-
-    /** Answered before the end of the body: the rest is not read, so the connection is not reused. */
-    private void closeIfBodyLeft() {
-      if (!ended) {
-        response.setHeader("Connection", "close");
-      }
     }
   }
 

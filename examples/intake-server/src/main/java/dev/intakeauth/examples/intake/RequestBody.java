@@ -64,10 +64,17 @@ final class RequestBody implements ReadListener, AsyncListener {
   static final class Refused extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final int status;
+    /** Whether the connection is closed after the answer, rather than the rest of the body dropped. */
+    final boolean close;
 
     Refused(int status, String message) {
+      this(status, message, false);
+    }
+
+    Refused(int status, String message, boolean close) {
       super(message, null, false, false);
       this.status = status;
+      this.close = close;
     }
   }
 
@@ -86,6 +93,8 @@ final class RequestBody implements ReadListener, AsyncListener {
   private long firstByteNanos;
   private long decoded;
   private boolean eof;
+  /** Answered before the end of the body: the rest is read and dropped. */
+  private boolean answered;
   private boolean done;
 
   private RequestBody(HttpServletRequest request, HttpServletResponse response, Encoding encoding, Limits limits, Sink sink, AtomicLong decodedTotal)
@@ -158,7 +167,7 @@ final class RequestBody implements ReadListener, AsyncListener {
     raw += bytes;
     long elapsedMillis = (now - firstByteNanos) / 1_000_000;
     if (limits.minDataRate() > 0 && raw < limits.minDataRate() * elapsedMillis / 1000) {
-      throw new Refused(408, "request timeout: the body arrived slower than " + limits.minDataRate() + " bytes per second");
+      throw new Refused(408, "request timeout: the body arrived slower than " + limits.minDataRate() + " bytes per second", true);
     }
   }
 
@@ -176,15 +185,19 @@ final class RequestBody implements ReadListener, AsyncListener {
         }
         arrived(n);
         if (raw > limits.maxBytes()) {
-          throw new Refused(413, tooLarge(limits.maxBytes()));
-        }
-        if (!decoder.feed(buffer, 0, n)) {
-          finish();
+          if (answered) {
+            finish();
+            return;
+          }
+          fail(413, tooLarge(limits.maxBytes()), true);
           return;
+        }
+        if (!answered && !decoder.feed(buffer, 0, n)) {
+          answered();
         }
       }
     } catch (Refused r) {
-      fail(r.status, r.getMessage());
+      fail(r.status, r.getMessage(), r.close);
     } catch (IOException | RuntimeException e) {
       failed(e);
     }
@@ -196,12 +209,16 @@ final class RequestBody implements ReadListener, AsyncListener {
       return;
     }
     eof = true;
+    if (answered) {
+      finish();
+      return;
+    }
     try {
       decoder.finish();
       sink.end();
       finish();
     } catch (Refused r) {
-      fail(r.status, r.getMessage());
+      fail(r.status, r.getMessage(), r.close);
     } catch (IOException | RuntimeException e) {
       failed(e);
     }
@@ -214,7 +231,7 @@ final class RequestBody implements ReadListener, AsyncListener {
 
   @Override
   public synchronized void onTimeout(AsyncEvent event) {
-    fail(408, "request timeout: the body was not read within the read timeout");
+    fail(408, "request timeout: the body was not read within the read timeout", true);
   }
 
   @Override
@@ -234,7 +251,7 @@ final class RequestBody implements ReadListener, AsyncListener {
   public void onStartAsync(AsyncEvent event) {}
 
   /** A read or decode failure: the client's fault, answered with its status and no exception detail. */
-  private void failed(Throwable t) {
+  private void failed(@Nullable Throwable t) {
     if (done) {
       return;
     }
@@ -257,20 +274,46 @@ final class RequestBody implements ReadListener, AsyncListener {
         break;
       }
     }
-    LOG.debug("request body refused with {}: {}", status, t.getClass().getSimpleName());
-    fail(status, message);
+    LOG.debug("request body refused with {}: {}", status, t == null ? null : t.getClass().getSimpleName());
+    // The body cannot be read on: answer and close.
+    fail(status, message, true);
   }
 
-  private void fail(int status, String message) {
+  /**
+   * Answers a refused body. Unless {@code close}, the rest of the body is then read and dropped
+   * (undecoded, within the same byte cap, data rate and read timeout), so that an honest client
+   * still sending gets the answer instead of a reset connection, and the connection stays usable.
+   */
+  private void fail(int status, String message, boolean close) {
     if (done) {
       return;
     }
+    if (answered) {
+      finish();
+      return;
+    }
     try {
-      answer(request, response, status, message, !eof);
+      answer(request, response, status, message, close && !eof);
     } catch (IOException | RuntimeException e) {
       LOG.debug("could not answer {}: {}", status, e.getClass().getSimpleName());
+      close = true;
     }
-    finish();
+    if (close || eof) {
+      finish();
+    } else {
+      answered();
+    }
+  }
+
+  /** The request has its answer: send it now, and drop the rest of the body as it comes. */
+  private void answered() {
+    answered = true;
+    decoder.close();
+    try {
+      response.flushBuffer();
+    } catch (IOException e) {
+      finish();
+    }
   }
 
   private void finish() {
@@ -286,17 +329,12 @@ final class RequestBody implements ReadListener, AsyncListener {
     }
   }
 
-  /** Whether the whole body has been read: the sink's answers close the connection when not. */
-  boolean fullyRead() {
-    return eof;
-  }
-
-  static void answer(HttpServletRequest request, HttpServletResponse response, int status, String message, boolean bodyLeft) throws IOException {
+  static void answer(HttpServletRequest request, HttpServletResponse response, int status, String message, boolean close) throws IOException {
     if (response.isCommitted()) {
       return;
     }
     response.resetBuffer();
-    if (bodyLeft) {
+    if (close) {
       response.setHeader("Connection", "close");
     }
     IntakeServlet.error(response, status, message);
