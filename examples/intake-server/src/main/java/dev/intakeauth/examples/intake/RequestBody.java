@@ -274,7 +274,12 @@ final class RequestBody implements ReadListener, AsyncListener {
         break;
       }
     }
-    LOG.debug("request body refused with {}: {}", status, t == null ? null : t.getClass().getSimpleName());
+    if (t instanceof RuntimeException && !(t instanceof HttpException) && !(t instanceof UncheckedIOException)) {
+      // Not a read failure: a fault of ours; the client still gets no detail of it.
+      LOG.warn("request body processing failed: {}", t.getClass().getName());
+    } else {
+      LOG.debug("request body refused with {}: {}", status, t == null ? null : t.getClass().getSimpleName());
+    }
     // The body cannot be read on: answer and close.
     fail(status, message, true);
   }

@@ -249,6 +249,8 @@ class IntakeServerBadInputTest {
       assertThat(badLength.path("error").asText()).isEqualTo("bad request");
       Client.Raw badUri = Client.raw(server.baseUrl(), "GET /%%% HTTP/1.1\r\nHost: localhost\r\n", new byte[0]);
       clientError(badUri, 400);
+      clientError(Client.raw(server.baseUrl(), "GET /intake/%2e%2e/v2 HTTP/1.1\r\nHost: localhost\r\n", new byte[0]), 400);
+      clientError(Client.raw(server.baseUrl(), "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(20_000) + "\r\n", new byte[0]), 431);
 
     }
     // agent configuration bodies go through the same reader (no credentials configured: all let in)
@@ -263,6 +265,37 @@ class IntakeServerBadInputTest {
       assertThat(configOk.status()).as(configOk.body()).isEqualTo(200);
       JsonNode tooLarge = clientError(Client.raw(server.baseUrl(), config + "Content-Length: 70000\r\n", new byte[70000]), 413);
       assertThat(tooLarge.path("error").asText()).isEqualTo("request body too large: more than 65536 bytes");
+    }
+  }
+
+  @Test
+  void anExceptionThrownByAServletIsAnsweredAsJsonNamingOnlyTheStatus() throws Exception {
+    // The handler the server installs, in front of a servlet that fails the way a decoder did before.
+    org.eclipse.jetty.server.Server jetty = new org.eclipse.jetty.server.Server(0);
+    org.eclipse.jetty.ee10.servlet.ServletContextHandler context = new org.eclipse.jetty.ee10.servlet.ServletContextHandler();
+    context.addServlet(new org.eclipse.jetty.ee10.servlet.ServletHolder(new jakarta.servlet.http.HttpServlet() {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected void service(jakarta.servlet.http.HttpServletRequest req, jakarta.servlet.http.HttpServletResponse resp) throws IOException {
+        throw new java.util.zip.ZipException("invalid code lengths set near s3cret");
+      }
+    }), "/*");
+    context.setErrorHandler(new JsonErrorHandler());
+    jetty.setErrorHandler(new JsonErrorHandler());
+    jetty.setHandler(context);
+    jetty.start();
+    try {
+      String base = "http://127.0.0.1:" + ((org.eclipse.jetty.server.ServerConnector) jetty.getConnectors()[0]).getLocalPort();
+      for (String accept : new String[] {"", "Accept: text/html\r\n", "Accept: application/json\r\n", "Accept: text/plain\r\n"}) {
+        Client.Raw r = Client.raw(base, "POST /intake/v2/events HTTP/1.1\r\nHost: localhost\r\n" + accept + "Content-Length: 0\r\n", new byte[0]);
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(r.status()).isEqualTo(500);
+        assertThat(body.path("error").asText()).isEqualTo("server error");
+        assertThat(r.body()).doesNotContain("Zip").doesNotContain("s3cret").doesNotContain("java");
+      }
+    } finally {
+      jetty.stop();
     }
   }
 
