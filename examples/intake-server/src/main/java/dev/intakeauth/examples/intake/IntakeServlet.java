@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The intake endpoints behind the filter: reads NDJSON far enough to apply the anonymous per-event
  * checks and the rate limit, answers like APM Server (202 on accepted events), and counts the data.
+ * Bodies are read without blocking and decoded as they arrive ({@link RequestBody}), within a cap on
+ * their bytes and on their lines, blank lines included.
  */
 final class IntakeServlet extends HttpServlet {
 

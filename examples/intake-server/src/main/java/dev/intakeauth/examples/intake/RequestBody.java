@@ -147,7 +147,7 @@ final class RequestBody implements ReadListener, AsyncListener {
     long declared = request.getContentLengthLong();
     if (declared > limits.maxBytes()) {
       // Refused before a byte of it is read.
-      answer(request, response, 413, tooLarge(limits.maxBytes()), true);
+      answer(response, 413, tooLarge(limits.maxBytes()), true);
       return;
     }
     RequestBody body = new RequestBody(request, response, encoding, limits, sink, decodedTotal);
@@ -298,7 +298,7 @@ final class RequestBody implements ReadListener, AsyncListener {
       return;
     }
     try {
-      answer(request, response, status, message, close && !eof);
+      answer(response, status, message, close && !eof);
     } catch (IOException | RuntimeException e) {
       LOG.debug("could not answer {}: {}", status, e.getClass().getSimpleName());
       close = true;
@@ -334,7 +334,7 @@ final class RequestBody implements ReadListener, AsyncListener {
     }
   }
 
-  static void answer(HttpServletRequest request, HttpServletResponse response, int status, String message, boolean close) throws IOException {
+  static void answer(HttpServletResponse response, int status, String message, boolean close) throws IOException {
     if (response.isCommitted()) {
       return;
     }
