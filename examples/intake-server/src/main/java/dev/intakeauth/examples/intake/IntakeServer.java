@@ -199,6 +199,8 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
       http.setSendServerVersion(false);
       connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
     }
+    // Bounds a client that sends nothing at all; the minimum data rate is measured from the first byte.
+    connector.setIdleTimeout(settings.duration(ServerConfig.Setting.IDLE_TIMEOUT).toMillis());
     connector.setHost(settings.bindHost());
     connector.setPort(settings.port());
     jetty.addConnector(connector);
@@ -208,10 +210,16 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     FilterHolder f = new FilterHolder(filter);
     f.setAsyncSupported(true);
     context.addFilter(f, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
-    servlet = new IntakeServlet(settings.integer(ServerConfig.Setting.MAX_EVENT_SIZE));
+    // Bodies are read with non-blocking I/O, so a slow upload holds no thread while it trickles in.
+    servlet = new IntakeServlet(settings.integer(ServerConfig.Setting.MAX_EVENT_SIZE), settings.integer(ServerConfig.Setting.MAX_LINES),
+        new RequestBody.Limits(settings.integer(ServerConfig.Setting.MAX_DECOMPRESSED_SIZE), settings.integer(ServerConfig.Setting.MIN_REQUEST_DATA_RATE),
+            settings.duration(ServerConfig.Setting.READ_TIMEOUT)));
     ServletHolder s = new ServletHolder(servlet);
     s.setAsyncSupported(true);
     context.addServlet(s, "/*");
+    // Errors Jetty answers itself are JSON naming only the status, never an exception.
+    context.setErrorHandler(new JsonErrorHandler());
+    jetty.setErrorHandler(new JsonErrorHandler());
     jetty.setHandler(context);
     try {
       jetty.start();
@@ -335,6 +343,11 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
 
   long acceptedEvents() {
     return servlet == null ? 0 : servlet.acceptedEvents.get();
+  }
+
+  /** Decoded body bytes looked at so far, across requests. */
+  long decodedBytes() {
+    return servlet == null ? 0 : servlet.decodedBytes.get();
   }
 
   @Override

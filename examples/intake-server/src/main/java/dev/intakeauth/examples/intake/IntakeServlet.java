@@ -11,18 +11,21 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.InflaterInputStream;
+import org.eclipse.jetty.util.MultiMap;
+import org.eclipse.jetty.util.UrlEncoded;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The intake endpoints behind the filter: reads NDJSON far enough to apply the anonymous per-event
  * checks and the rate limit, answers like APM Server (202 on accepted events), and counts the data.
+ * Bodies are read without blocking and decoded as they arrive ({@link RequestBody}), within a cap on
+ * their bytes and on their lines, blank lines included.
  */
 final class IntakeServlet extends HttpServlet {
 
@@ -32,13 +35,21 @@ final class IntakeServlet extends HttpServlet {
   private static final Set<String> V3_EVENTS = Set.of("x", "y", "e", "me");
   /** Events taken from the rate-limit budget at a time, as APM Server does. */
   private static final int BATCH = 10;
+  /** Agent configuration requests are small JSON documents. */
+  private static final long SMALL_JSON = 64 * 1024;
 
   private final int maxEventSize;
+  private final int maxLines;
+  private final RequestBody.Limits limits;
   final AtomicLong acceptedEvents = new AtomicLong();
   final AtomicLong sourcemaps = new AtomicLong();
+  /** Every decoded body byte this servlet has looked at: what a decompression bomb costs it. */
+  final AtomicLong decodedBytes = new AtomicLong();
 
-  IntakeServlet(int maxEventSize) {
+  IntakeServlet(int maxEventSize, int maxLines, RequestBody.Limits limits) {
     this.maxEventSize = maxEventSize;
+    this.maxLines = maxLines;
+    this.limits = limits;
   }
 
   @Override
@@ -56,9 +67,19 @@ final class IntakeServlet extends HttpServlet {
           error(response, 405, "method not supported");
           return;
         }
-        request.getInputStream().transferTo(OutputSink.INSTANCE);
-        sourcemaps.incrementAndGet();
-        response.setStatus(202);
+        // Not stored here: read (without holding a thread), counted and dropped.
+        RequestBody.read(request, response, RequestBody.Encoding.IDENTITY, limits, new RequestBody.Sink() {
+          @Override
+          public boolean accept(byte[] bytes, int offset, int length) {
+            return true;
+          }
+
+          @Override
+          public void end() {
+            sourcemaps.incrementAndGet();
+            response.setStatus(202);
+          }
+        }, decodedBytes);
       }
       default -> error(response, 404, "404 page not found");
     }
@@ -73,11 +94,40 @@ final class IntakeServlet extends HttpServlet {
   }
 
   private void agentConfig(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    String service = request.getParameter("service.name");
-    if ("POST".equals(request.getMethod()) && service == null) {
-      JsonNode body = readSmallJson(request);
-      service = body == null ? null : body.path("service").path("name").asText(null);
+    String service = queryParameter(request, "service.name");
+    if (!"POST".equals(request.getMethod()) || service != null) {
+      agentConfig(response, service);
+      return;
     }
+    RequestBody.Encoding encoding = RequestBody.encoding(request);
+    if (encoding == null) {
+      error(response, 400, "unsupported content encoding");
+      return;
+    }
+    RequestBody.read(request, response, encoding, new RequestBody.Limits(Math.min(limits.maxBytes(), SMALL_JSON), limits.minDataRate(), limits.readTimeout()),
+        new RequestBody.Sink() {
+          private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+
+          @Override
+          public boolean accept(byte[] bytes, int offset, int length) {
+            body.write(bytes, offset, length);
+            return true;
+          }
+
+          @Override
+          public void end() throws IOException {
+            JsonNode node = null;
+            try {
+              node = body.size() == 0 ? null : JSON.readTree(body.toByteArray());
+            } catch (IOException e) {
+              // not JSON: no service name
+            }
+            agentConfig(response, node == null ? null : node.path("service").path("name").asText(null));
+          }
+        }, decodedBytes);
+  }
+
+  private static void agentConfig(HttpServletResponse response, @Nullable String service) throws IOException {
     if (service == null || service.isBlank()) {
       error(response, 400, "service.name is required");
       return;
@@ -93,121 +143,215 @@ final class IntakeServlet extends HttpServlet {
     }
     String type = Objects.requireNonNullElse(request.getContentType(), "");
     if (!type.toLowerCase(Locale.ROOT).startsWith("application/x-ndjson")) {
-      error(response, 400, "invalid content type: '" + type + "'");
+      error(response, 400, "invalid content type: '" + shorten(type) + "'");
       return;
     }
-    InputStream in;
-    String encoding = Objects.requireNonNullElse(request.getHeader("Content-Encoding"), "").toLowerCase(Locale.ROOT);
-    switch (encoding) {
-      case "" -> in = request.getInputStream();
-      case "gzip" -> in = new GZIPInputStream(request.getInputStream());
-      case "deflate" -> in = new InflaterInputStream(request.getInputStream());
-      default -> {
-        error(response, 400, "unsupported content encoding: '" + encoding + "'");
-        return;
-      }
-    }
-    long accepted = 0;
-    int pending = 0;
-    String service = null;
-    String agent = null;
-    boolean first = true;
-    try (LineReader lines = new LineReader(in, maxEventSize)) {
-      byte[] line;
-      while ((line = lines.next()) != null) {
-        if (isBlank(line)) {
-          continue;
-        }
-        JsonNode node;
-        try {
-          node = JSON.readTree(line);
-        } catch (IOException e) {
-          rejected(response, accepted, "data read error: invalid JSON");
-          return;
-        }
-        if (node == null || !node.isObject() || node.size() != 1) {
-          rejected(response, accepted, "did not recognize object type");
-          return;
-        }
-        String kind = node.fieldNames().next();
-        JsonNode body = node.get(kind);
-        if (first) {
-          first = false;
-          if (!(v3 ? "m" : "metadata").equals(kind)) {
-            rejected(response, accepted, "did not recognize object type");
-            return;
-          }
-          JsonNode svc = body.path(v3 ? "se" : "service");
-          service = svc.path(v3 ? "n" : "name").asText(null);
-          agent = svc.path(v3 ? "a" : "agent").path(v3 ? "n" : "name").asText(null);
-          if (auth != null && auth.authorizeEvent(service, agent) instanceof AuthResult.Denied denied) {
-            DenialResponse.send(request, response, denied);
-            return;
-          }
-          continue;
-        }
-        if (!(v3 ? V3_EVENTS : V2_EVENTS).contains(kind)) {
-          rejected(response, accepted, "did not recognize object type");
-          return;
-        }
-        // An event may name its own service; anonymous callers are checked again for it.
-        JsonNode own = body.path(v3 ? "c" : "context").path(v3 ? "se" : "service");
-        if (auth != null && !own.isMissingNode()) {
-          String ownService = own.path(v3 ? "n" : "name").asText(service);
-          String ownAgent = own.path(v3 ? "a" : "agent").path(v3 ? "n" : "name").asText(agent);
-          if (auth.authorizeEvent(ownService, ownAgent) instanceof AuthResult.Denied denied) {
-            DenialResponse.send(request, response, denied);
-            return;
-          }
-        }
-        pending++;
-        if (pending == BATCH) {
-          if (limited(request, response, auth, pending)) {
-            return;
-          }
-          accepted += pending;
-          acceptedEvents.addAndGet(pending);
-          pending = 0;
-        }
-      }
-    } catch (LineReader.TooLong e) {
-      rejected(response, accepted, "event exceeded the permitted size");
+    RequestBody.Encoding encoding = RequestBody.encoding(request);
+    if (encoding == null) {
+      error(response, 400, "unsupported content encoding: '" + shorten(String.join(", ", Collections.list(request.getHeaders("Content-Encoding")))) + "'");
       return;
     }
-    if (first) {
-      rejected(response, 0, "missing metadata");
-      return;
+    RequestBody.read(request, response, encoding, limits, new Events(request, response, auth, v3), decodedBytes);
+  }
+
+  /** From the query string only: {@code getParameter} would read (and block on) a form body. */
+  private static @Nullable String queryParameter(HttpServletRequest request, String name) {
+    String query = request.getQueryString();
+    if (query == null) {
+      return null;
     }
-    if (pending > 0) {
-      if (limited(request, response, auth, pending)) {
-        return;
-      }
-      accepted += pending;
-      acceptedEvents.addAndGet(pending);
-    }
-    if (request.getParameter("verbose") != null) {
-      json(response, 202, JSON.createObjectNode().put("accepted", accepted));
-    } else {
-      response.setStatus(202);
+    try {
+      MultiMap<String> parameters = UrlEncoded.decodeQuery(query);
+      return parameters.containsKey(name) ? Objects.requireNonNullElse(parameters.getValue(name, 0), "") : null;
+    } catch (IllegalArgumentException e) {
+      return null;
     }
   }
 
-  private static boolean limited(HttpServletRequest request, HttpServletResponse response, @Nullable RequestAuthorization auth, int events) throws IOException {
-    AuthResult.RateLimited limited = auth == null ? null : auth.acquireEvents(events);
-    if (limited != null) {
-      DenialResponse.send(request, response, limited);
+  private static String shorten(String value) {
+    return value.length() > 64 ? value.substring(0, 64) + "..." : value;
+  }
+
+  /**
+   * The NDJSON events of one request, line by line as the decoded bytes arrive. Every line counts
+   * toward the line cap, blank ones too: they cost the server as much to find as any other.
+   */
+  private final class Events implements RequestBody.Sink {
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    private final @Nullable RequestAuthorization auth;
+    private final boolean v3;
+    private byte[] partial = new byte[256];
+    private int partialLength;
+    private long lines;
+    private long accepted;
+    private int pending;
+    private @Nullable String service;
+    private @Nullable String agent;
+    private boolean first = true;
+
+    Events(HttpServletRequest request, HttpServletResponse response, @Nullable RequestAuthorization auth, boolean v3) {
+      this.request = request;
+      this.response = response;
+      this.auth = auth;
+      this.v3 = v3;
+    }
+
+    @Override
+    public boolean accept(byte[] bytes, int offset, int length) throws IOException {
+      int end = offset + length;
+      int start = offset;
+      for (int i = offset; i < end; i++) {
+        if (bytes[i] != '\n') {
+          continue;
+        }
+        boolean more;
+        if (partialLength == 0) {
+          more = line(bytes, start, i - start);
+        } else {
+          if (!append(bytes, start, i - start)) {
+            return false;
+          }
+          more = line(partial, 0, partialLength);
+          partialLength = 0;
+        }
+        if (!more) {
+          return false;
+        }
+        start = i + 1;
+      }
+      return start == end || append(bytes, start, end - start);
+    }
+
+    /** Keeps the start of a line that continues in the next bytes; refuses it past the event size. */
+    private boolean append(byte[] bytes, int offset, int length) throws IOException {
+      if ((long) partialLength + length > maxEventSize) {
+        rejected(accepted, "event exceeded the permitted size");
+        return false;
+      }
+      if (partialLength + length > partial.length) {
+        partial = Arrays.copyOf(partial, Math.min(maxEventSize, Math.max(partial.length * 2, partialLength + length)));
+      }
+      System.arraycopy(bytes, offset, partial, partialLength, length);
+      partialLength += length;
       return true;
     }
-    return false;
+
+    @Override
+    public void end() throws IOException {
+      if (partialLength > 0) {
+        boolean more = line(partial, 0, partialLength);
+        partialLength = 0;
+        if (!more) {
+          return;
+        }
+      }
+      if (first) {
+        rejected(0, "missing metadata");
+        return;
+      }
+      if (pending > 0) {
+        if (limited(pending)) {
+          return;
+        }
+        accepted += pending;
+        acceptedEvents.addAndGet(pending);
+      }
+      if (queryParameter(request, "verbose") != null) {
+        json(response, 202, JSON.createObjectNode().put("accepted", accepted));
+      } else {
+        response.setStatus(202);
+      }
+    }
+
+    /** One line: false once the request has been answered. */
+    private boolean line(byte[] bytes, int offset, int length) throws IOException {
+      if (++lines > maxLines) {
+        answer(413, "request body too large: more than " + maxLines + " lines");
+        return false;
+      }
+      if (length > maxEventSize) {
+        rejected(accepted, "event exceeded the permitted size");
+        return false;
+      }
+      if (isBlank(bytes, offset, length)) {
+        return true;
+      }
+      JsonNode node;
+      try {
+        node = JSON.readTree(bytes, offset, length);
+      } catch (IOException e) {
+        rejected(accepted, "data read error: invalid JSON");
+        return false;
+      }
+      if (node == null || !node.isObject() || node.size() != 1) {
+        rejected(accepted, "did not recognize object type");
+        return false;
+      }
+      String kind = node.fieldNames().next();
+      JsonNode body = node.get(kind);
+      if (first) {
+        first = false;
+        if (!(v3 ? "m" : "metadata").equals(kind)) {
+          rejected(accepted, "did not recognize object type");
+          return false;
+        }
+        JsonNode svc = body.path(v3 ? "se" : "service");
+        service = svc.path(v3 ? "n" : "name").asText(null);
+        agent = svc.path(v3 ? "a" : "agent").path(v3 ? "n" : "name").asText(null);
+        if (auth != null && auth.authorizeEvent(service, agent) instanceof AuthResult.Denied denied) {
+          DenialResponse.send(request, response, denied);
+          return false;
+        }
+        return true;
+      }
+      if (!(v3 ? V3_EVENTS : V2_EVENTS).contains(kind)) {
+        rejected(accepted, "did not recognize object type");
+        return false;
+      }
+      // An event may name its own service; anonymous callers are checked again for it.
+      JsonNode own = body.path(v3 ? "c" : "context").path(v3 ? "se" : "service");
+      if (auth != null && !own.isMissingNode()) {
+        String ownService = own.path(v3 ? "n" : "name").asText(service);
+        String ownAgent = own.path(v3 ? "a" : "agent").path(v3 ? "n" : "name").asText(agent);
+        if (auth.authorizeEvent(ownService, ownAgent) instanceof AuthResult.Denied denied) {
+          DenialResponse.send(request, response, denied);
+          return false;
+        }
+      }
+      pending++;
+      if (pending == BATCH) {
+        if (limited(pending)) {
+          return false;
+        }
+        accepted += pending;
+        acceptedEvents.addAndGet(pending);
+        pending = 0;
+      }
+      return true;
+    }
+
+    private boolean limited(int events) throws IOException {
+      AuthResult.RateLimited limited = auth == null ? null : auth.acquireEvents(events);
+      if (limited != null) {
+        DenialResponse.send(request, response, limited);
+        return true;
+      }
+      return false;
+    }
+
+    private void rejected(long acceptedSoFar, String message) throws IOException {
+      ObjectNode body = JSON.createObjectNode().put("accepted", acceptedSoFar);
+      body.putArray("errors").addObject().put("message", message);
+      json(response, 400, body);
+    }
+
+    private void answer(int status, String message) throws IOException {
+      error(response, status, message);
+    }
   }
 
-  private static void rejected(HttpServletResponse response, long accepted, String message) throws IOException {
-    ObjectNode body = JSON.createObjectNode().put("accepted", accepted);
-    body.putArray("errors").addObject().put("message", message);
-    json(response, 400, body);
-  }
-
-  private static void error(HttpServletResponse response, int status, String message) throws IOException {
+  static void error(HttpServletResponse response, int status, String message) throws IOException {
     json(response, status, JSON.createObjectNode().put("error", message));
   }
 
@@ -219,85 +363,13 @@ final class IntakeServlet extends HttpServlet {
     response.getOutputStream().write(bytes);
   }
 
-  private static @Nullable JsonNode readSmallJson(HttpServletRequest request) throws IOException {
-    byte[] bytes = request.getInputStream().readNBytes(64 * 1024);
-    try {
-      return bytes.length == 0 ? null : JSON.readTree(bytes);
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
-  private static boolean isBlank(byte[] line) {
-    for (byte b : line) {
+  private static boolean isBlank(byte[] bytes, int offset, int length) {
+    for (int i = offset; i < offset + length; i++) {
+      byte b = bytes[i];
       if (b != ' ' && b != '\t' && b != '\r') {
         return false;
       }
     }
     return true;
   }
-
-  /** Reads lines of at most a given size from a stream. */
-  static final class LineReader implements AutoCloseable {
-    static final class TooLong extends IOException {
-      private static final long serialVersionUID = 1L;
-    }
-
-    private final InputStream in;
-    private final int max;
-    private final byte[] buffer = new byte[8192];
-    private int pos;
-    private int limit;
-
-    LineReader(InputStream in, int max) {
-      this.in = in;
-      this.max = max;
-    }
-
-    byte @Nullable [] next() throws IOException {
-      ByteArrayOutputStream line = null;
-      while (true) {
-        if (pos == limit) {
-          limit = in.read(buffer);
-          pos = 0;
-          if (limit <= 0) {
-            limit = 0;
-            return line == null ? null : line.toByteArray();
-          }
-        }
-        int start = pos;
-        while (pos < limit && buffer[pos] != '\n') {
-          pos++;
-        }
-        if (line == null) {
-          line = new ByteArrayOutputStream();
-        }
-        line.write(buffer, start, pos - start);
-        if (line.size() > max) {
-          throw new TooLong();
-        }
-        if (pos < limit) {
-          pos++;
-          return line.toByteArray();
-        }
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
-    }
-  }
-
-  /** Discards what is written. */
-  static final class OutputSink extends java.io.OutputStream {
-    static final OutputSink INSTANCE = new OutputSink();
-
-    @Override
-    public void write(int b) {}
-
-    @Override
-    public void write(byte[] b, int off, int len) {}
-  }
-
 }

@@ -33,6 +33,11 @@ public final class ServerConfig {
   enum Setting {
     HOST("apm-server.host", Type.STRING, "127.0.0.1:8200"),
     MAX_EVENT_SIZE("apm-server.max_event_size", Type.POSITIVE_INT, "307200"),
+    MAX_DECOMPRESSED_SIZE("intake-auth.max_decompressed_size", Type.POSITIVE_INT, "20971520"),
+    MAX_LINES("intake-auth.max_lines_per_request", Type.POSITIVE_INT, "100000"),
+    MIN_REQUEST_DATA_RATE("intake-auth.min_request_data_rate", Type.POSITIVE_INT, "10"),
+    READ_TIMEOUT("apm-server.read_timeout", Type.DURATION, "3600s"),
+    IDLE_TIMEOUT("apm-server.idle_timeout", Type.DURATION, "45s"),
     SECRET_TOKEN("apm-server.auth.secret_token", Type.STRING, null),
     API_KEY_ENABLED("apm-server.auth.api_key.enabled", Type.BOOLEAN, "false"),
     API_KEY_LIMIT("apm-server.auth.api_key.limit", Type.POSITIVE_INT, "100"),
@@ -131,9 +136,8 @@ public final class ServerConfig {
       JsonNode root;
       try {
         root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
-      } catch (JsonProcessingException e) {
-        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-        throw new ConfigException("the configuration is not valid YAML" + where + ": " + e.getOriginalMessage());
+      } catch (JsonProcessingException | RuntimeException e) {
+        throw new ConfigException(syntaxError(yaml, e));
       }
       if (root != null && !root.isMissingNode() && !root.isNull()) {
         if (!root.isObject()) {
@@ -148,6 +152,11 @@ public final class ServerConfig {
     }
     for (String key : flat.keySet()) {
       if (!byKey.containsKey(key)) {
+        String shown = withoutSecretPart(key);
+        if (!shown.equals(key)) {
+          // A mapping under a secret: its keys may be the secret itself.
+          throw new ConfigException(shown + ": expected a single value");
+        }
         throw new ConfigException("unknown setting \"" + key + "\"" + suggestion(key, byKey.keySet()));
       }
     }
@@ -170,6 +179,71 @@ public final class ServerConfig {
     ServerConfig config = new ServerConfig(values, source);
     config.check();
     return config;
+  }
+
+  /**
+   * Where the YAML is broken, without the parser's own message: that quotes the offending line,
+   * which may hold a secret such as {@code secret_token}. The setting is named from the keys.
+   */
+  static String syntaxError(String yaml, Exception e) {
+    int line = -1;
+    int column = -1;
+    int contextLine = -1;
+    for (Throwable t = e; t != null && t != t.getCause(); t = t.getCause()) {
+      if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked) {
+        if (marked.getProblemMark() != null) {
+          line = marked.getProblemMark().getLine();
+          column = marked.getProblemMark().getColumn();
+        }
+        if (marked.getContextMark() != null) {
+          contextLine = marked.getContextMark().getLine();
+        }
+        break;
+      }
+    }
+    if (line < 0 && e instanceof JsonProcessingException j && j.getLocation() != null && j.getLocation().getLineNr() > 0) {
+      line = j.getLocation().getLineNr() - 1;
+      column = j.getLocation().getColumnNr() - 1;
+    }
+    StringBuilder message = new StringBuilder("the configuration is not valid YAML");
+    if (line >= 0) {
+      message.append(" at line ").append(line + 1);
+      if (column >= 0) {
+        message.append(", column ").append(column + 1);
+      }
+    }
+    String[] lines = yaml.split("\r?\n|\r", -1);
+    String key = keyAt(lines, line);
+    if (key == null) {
+      key = keyAt(lines, contextLine);
+    }
+    if (key != null) {
+      message.append(", in ").append(withoutSecretPart(key));
+    }
+    return message.append(" (the line is not shown: it may hold a secret)").toString();
+  }
+
+  private static final Pattern KEY_LINE = Pattern.compile("^( *)([A-Za-z0-9_][A-Za-z0-9_.\\-]*) *:(?:\\s|$)");
+
+  /** The dotted setting whose key is on a line, found from the keys of the less indented lines above it. */
+  private static @Nullable String keyAt(String[] lines, int index) {
+    if (index < 0 || index >= lines.length) {
+      return null;
+    }
+    Matcher m = KEY_LINE.matcher(lines[index]);
+    if (!m.find()) {
+      return null;
+    }
+    String key = m.group(2);
+    int indent = m.group(1).length();
+    for (int i = index - 1; i >= 0 && indent > 0; i--) {
+      Matcher parent = KEY_LINE.matcher(lines[i]);
+      if (parent.find() && parent.group(1).length() < indent) {
+        key = parent.group(2) + "." + key;
+        indent = parent.group(1).length();
+      }
+    }
+    return key;
   }
 
   private static void flatten(String prefix, JsonNode node, Map<String, JsonNode> out) {
@@ -257,12 +331,24 @@ public final class ServerConfig {
         value = m.group(2);
       }
       if (value == null) {
-        throw new ConfigException(s.key + ": environment variable " + m.group(1) + " is not set and has no default");
+        // In a secret, what looks like ${NAME} may be part of the secret itself.
+        throw new ConfigException(s.key + ": " + (s.secret() ? "an environment variable it names" : "environment variable " + m.group(1))
+            + " is not set and has no default");
       }
       m.appendReplacement(out, Matcher.quoteReplacement(value));
     }
     m.appendTail(out);
     return out.toString();
+  }
+
+  /** A key below a secret setting ({@code secret_token.<anything>}) shown as the secret setting alone. */
+  private static String withoutSecretPart(String key) {
+    for (Setting s : Setting.values()) {
+      if (s.secret() && key.startsWith(s.key + ".")) {
+        return s.key;
+      }
+    }
+    return key;
   }
 
   /** Never shows the value of a secret setting in a message. */
@@ -315,6 +401,11 @@ public final class ServerConfig {
       }
     } catch (NumberFormatException e) {
       throw new ConfigException(Setting.HOST.key + ": the port must be a number from 0 to 65535");
+    }
+    for (Setting timeout : List.of(Setting.READ_TIMEOUT, Setting.IDLE_TIMEOUT)) {
+      if (duration(timeout).isZero()) {
+        throw new ConfigException(timeout.key + ": must be longer than 0s");
+      }
     }
     if (secretToken() != null && secretToken().isEmpty()) {
       throw new ConfigException(Setting.SECRET_TOKEN.key + ": must not be empty (leave it out to turn secret tokens off)");
@@ -406,6 +497,10 @@ public final class ServerConfig {
   @Nullable Path tlsKey() {
     String f = optional(Setting.SSL_KEY);
     return f == null ? null : resolve(f);
+  }
+
+  Duration duration(Setting s) {
+    return (Duration) values.get(s);
   }
 
   Duration elasticsearchTimeout() {

@@ -1,7 +1,11 @@
 package dev.intakeauth.examples.intake;
 
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.zip.GZIPOutputStream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -67,6 +73,65 @@ final class Client {
       r.header("Authorization", authorization);
     }
     return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** An answer read off a plain socket. */
+  record Raw(int status, Map<String, String> headers, String body) {}
+
+  /**
+   * One HTTP/1.1 exchange on a plain socket, as an attacker sends it: the request is written from
+   * another thread, so an answer sent before the end of the body is read all the same.
+   *
+   * @param base such as {@code http://127.0.0.1:8200}
+   * @param head the request line and headers, each ending in CRLF, without the blank line
+   */
+  static Raw raw(String base, String head, byte[] body) throws Exception {
+    URI uri = URI.create(base);
+    try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      Thread writer = new Thread(() -> {
+        try {
+          out.write((head + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+          for (int i = 0; i < body.length; i += 65536) {
+            out.write(body, i, Math.min(65536, body.length - i));
+          }
+          out.flush();
+        } catch (IOException e) {
+          // the server answered early and closed: the answer is what the test reads
+        }
+      });
+      writer.setDaemon(true);
+      writer.start();
+      return readResponse(socket.getInputStream());
+    }
+  }
+
+  /** Reads one response: status line, headers, and a body of Content-Length bytes (or to the end). */
+  static Raw readResponse(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int state = 0;
+    while (state < 4) {
+      int b = in.read();
+      if (b < 0) {
+        throw new EOFException("connection closed before a response: " + head);
+      }
+      head.write(b);
+      state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+    }
+    String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+    int status = Integer.parseInt(lines[0].split(" ")[1]);
+    Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (int i = 1; i < lines.length; i++) {
+      int colon = lines[i].indexOf(':');
+      if (colon > 0) {
+        headers.put(lines[i].substring(0, colon).strip(), lines[i].substring(colon + 1).strip());
+      }
+    }
+    byte[] body = headers.containsKey("Content-Length")
+        ? in.readNBytes(Integer.parseInt(headers.get("Content-Length")))
+        : in.readAllBytes();
+    return new Raw(status, headers, new String(body, StandardCharsets.UTF_8));
   }
 
   HttpResponse<String> get(String path, String authorization) throws Exception {

@@ -71,8 +71,8 @@ class ServerConfigTest {
     assertThat(c.integer(ServerConfig.Setting.EVENT_LIMIT)).isEqualTo(25);
     assertThat(c.list(ServerConfig.Setting.ALLOW_AGENT)).containsExactly("rum-js", "custom");
     assertThat(parse("apm-server.auth.secret_token: a", Map.of("APM_SERVER_AUTH_SECRET_TOKEN", "b")).secretToken()).isEqualTo("b");
-    assertThatThrownBy(() -> parse("apm-server.auth.secret_token: ${NOPE}"))
-        .hasMessage("apm-server.auth.secret_token: environment variable NOPE is not set and has no default");
+    assertThatThrownBy(() -> parse("apm-server.auth.anonymous.allow_agent: ${NOPE}"))
+        .hasMessage("apm-server.auth.anonymous.allow_agent: environment variable NOPE is not set and has no default");
   }
 
   @Test
@@ -100,6 +100,54 @@ class ServerConfigTest {
     assertThatThrownBy(() -> parse("apm-server.auth.secret_token: [a, b]")).hasMessageNotContaining("a, b");
     ServerConfig c = parse("apm-server.auth.secret_token: hunter2-token");
     assertThat(c.toString()).contains("apm-server.auth.secret_token=***").doesNotContain("hunter2");
+  }
+
+  @Test
+  void yamlSyntaxErrorOnTheSecretTokenLineNamesTheLineButNotTheSecret() {
+    // an unclosed quote, a second colon, a tab: each parser message would quote the line
+    assertThatThrownBy(() -> parse("apm-server:\n  host: 127.0.0.1:0\n  auth:\n    secret_token: \"hunter2-s3cret\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("the configuration is not valid YAML at line 5, column 1, in apm-server.auth.secret_token (the line is not shown: it may hold a secret)");
+    assertThatThrownBy(() -> parse("apm-server:\n  auth:\n    secret_token: hunter2: s3cret\n"))
+        .hasMessage("the configuration is not valid YAML at line 3, column 26, in apm-server.auth.secret_token (the line is not shown: it may hold a secret)");
+    assertThatThrownBy(() -> parse("apm-server:\n  auth:\n\tsecret_token: hunter2-s3cret\n"))
+        .hasMessageStartingWith("the configuration is not valid YAML at line 3")
+        .hasMessageNotContaining("hunter2");
+    assertThatThrownBy(() -> parse("apm-server.auth.api_key.elasticsearch.password: 'hunter2\\z' x 'y\n"))
+        .hasMessageStartingWith("the configuration is not valid YAML at line 1")
+        .hasMessageContaining("in apm-server.auth.api_key.elasticsearch.password")
+        .hasMessageNotContaining("hunter2");
+  }
+
+  @Test
+  void configErrorsAboutSecretSettingsNeverEchoTheirValue() {
+    // a mapping under a secret: its key may be the secret itself
+    assertThatThrownBy(() -> parse("apm-server.auth.secret_token:\n  hunter2-s3cret: x\n"))
+        .hasMessage("apm-server.auth.secret_token: expected a single value");
+    assertThatThrownBy(() -> parse("apm-server.auth.api_key.elasticsearch.api_key: [hunter2-s3cret]"))
+        .hasMessage("apm-server.auth.api_key.elasticsearch.api_key: expected a single value");
+    // what looks like ${NAME} inside a secret may be part of it
+    assertThatThrownBy(() -> parse("apm-server.auth.secret_token: hunter2${S3CRET}"))
+        .hasMessage("apm-server.auth.secret_token: an environment variable it names is not set and has no default");
+    // an override from the environment
+    assertThatThrownBy(() -> parse("", Map.of("APM_SERVER_AUTH_SECRET_TOKEN", "hunter2${S3CRET}")))
+        .hasMessageNotContaining("S3CRET").hasMessageNotContaining("hunter2");
+    assertThatThrownBy(() -> parse("apm-server.auth.secret_token: x\napm-server.auth.anonymous.enabled: maybe", Map.of("APM_SERVER_AUTH_SECRET_TOKEN", "hunter2")))
+        .hasMessage("apm-server.auth.anonymous.enabled: expected true or false, got \"maybe\"");
+    ServerConfig c = parse("apm-server.auth.api_key.elasticsearch.password: hunter2-pw\n", Map.of("APM_SERVER_AUTH_SECRET_TOKEN", "hunter2-env"));
+    assertThat(c.toString()).doesNotContain("hunter2");
+  }
+
+  @Test
+  void transportLimitsHaveDefaultsAndRefuseZero() {
+    ServerConfig c = ServerConfig.defaults(Map.of());
+    assertThat(c.integer(ServerConfig.Setting.MAX_DECOMPRESSED_SIZE)).isEqualTo(20 * 1024 * 1024);
+    assertThat(c.integer(ServerConfig.Setting.MAX_LINES)).isEqualTo(100_000);
+    assertThat(c.integer(ServerConfig.Setting.MIN_REQUEST_DATA_RATE)).isEqualTo(10);
+    assertThat(c.duration(ServerConfig.Setting.READ_TIMEOUT)).isEqualTo(Duration.ofHours(1));
+    assertThat(c.duration(ServerConfig.Setting.IDLE_TIMEOUT)).isEqualTo(Duration.ofSeconds(45));
+    fails("apm-server.idle_timeout: 0s", "apm-server.idle_timeout: must be longer than 0s");
+    fails("intake-auth.max_decompressed_size: 0", "intake-auth.max_decompressed_size: expected a positive whole number, got \"0\"");
   }
 
   @Test
