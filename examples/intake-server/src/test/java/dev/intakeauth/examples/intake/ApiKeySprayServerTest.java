@@ -105,6 +105,59 @@ class ApiKeySprayServerTest {
   }
 
   @Test
+  void rotatingAddressesWithinOneIpv6NetworkDoesNotMultiplyTheApiKeyShare() throws Exception {
+    Path[] pair = Pem.selfSigned(dir);
+    List<InMemoryKeyStore.NewKey> keys = new ArrayList<>();
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < 4; i++) {
+      InMemoryKeyStore.NewKey k = InMemoryKeyStore.generateKey("agent-" + i, WRITE, null);
+      keys.add(k);
+      lines.append(k.stored().toLine()).append('\n');
+    }
+    Files.writeString(dir.resolve("keys.txt"), lines);
+    Path config = dir.resolve("apm-server.yml");
+    // The clients are behind a trusted proxy (this test's own connections) that names them in X-Forwarded-For.
+    Files.writeString(config, """
+        apm-server:
+          host: 127.0.0.1:0
+          auth:
+            api_key:
+              enabled: true
+              limit: 10
+          ssl:
+            certificate: cert.pem
+            key: key.pem
+        intake-auth:
+          keys_file: keys.txt
+          trusted_proxies: ["127.0.0.1"]
+          api_key.limit_per_client: 1
+        """);
+    ManualClock clock = new ManualClock();
+    IntakeServer server = new IntakeServer(Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    server.ticker = clock;
+    assertThat(IntakeServer.commandLine(server).execute("--config", config.toString())).isZero();
+    try (server) {
+      Tls tls = new Tls(server.baseUrl(), pair[0]);
+      String first = "X-Forwarded-For: 2001:db8:1:2::1\r\n";
+      assertThat(tls.post(SPRAYER, "ApiKey " + keys.get(0).credential().encoded(), first).status).isEqualTo(202);
+      // Other addresses of the same /64 are the same client: its one new key a minute is spent.
+      for (int i = 1; i <= 2; i++) {
+        String sameNetwork = "X-Forwarded-For: 2001:db8:1:2:" + Integer.toHexString(0x1000 * i) + "::" + i + "\r\n";
+        Response refused = tls.post(SPRAYER, "ApiKey " + keys.get(i).credential().encoded(), sameNetwork);
+        assertThat(refused.status).as("a new key from %s", sameNetwork.strip()).isEqualTo(503);
+        assertThat(refused.head).containsIgnoringCase("\r\nRetry-After: ");
+      }
+      // Another network is another client with a share of its own.
+      String otherNetwork = "X-Forwarded-For: 2001:db8:9:9::1\r\n";
+      assertThat(tls.post(SPRAYER, "ApiKey " + keys.get(3).credential().encoded(), otherNetwork).status).isEqualTo(202);
+      // A minute later the first network's share has refilled.
+      clock.advance(Duration.ofSeconds(61));
+      assertThat(tls.post(SPRAYER, "ApiKey " + keys.get(1).credential().encoded(), "X-Forwarded-For: 2001:db8:1:2::ffff\r\n").status)
+          .isEqualTo(202);
+    }
+  }
+
+  @Test
   void thePerClientShareIsASettingAndABadValueNamesIt() {
     ServerConfig unset = ServerConfig.parse("apm-server.auth.api_key.limit: 50\n", null, Map.of());
     assertThat(unset.optionalInteger(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT)).isNull();
@@ -141,12 +194,16 @@ class ApiKeySprayServerTest {
     }
 
     Response post(String from, String authorization) throws Exception {
+      return post(from, authorization, "");
+    }
+
+    Response post(String from, String authorization, String extraHeaders) throws Exception {
       byte[] body = Client.events("checkout", "java", 1).getBytes(StandardCharsets.UTF_8);
       try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(host, port, InetAddress.getByName(from), 0)) {
         socket.setSoTimeout(10_000);
         OutputStream out = socket.getOutputStream();
         out.write(("POST /intake/v2/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + authorization
-            + "\r\nContent-Type: application/x-ndjson\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+            + "\r\n" + extraHeaders + "Content-Type: application/x-ndjson\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
             .getBytes(StandardCharsets.ISO_8859_1));
         out.write(body);
         out.flush();
