@@ -114,7 +114,10 @@ public final class CorsPolicy {
     if (origin == null || origin.length() > 2048) {
       return false;
     }
-    String o = origin.toLowerCase(Locale.ROOT);
+    String o = asciiLowerCase(origin);
+    if (o == null) {
+      return false;
+    }
     if (o.equals("null")) {
       return nullOrigin;
     }
@@ -148,6 +151,19 @@ public final class CorsPolicy {
    */
   public List<String> origins() {
     return origins;
+  }
+
+  /** Lower case for printable ASCII only: {@code toLowerCase} would fold the Kelvin sign into {@code k}. */
+  private static @Nullable String asciiLowerCase(String s) {
+    char[] out = new char[s.length()];
+    for (int i = 0; i < out.length; i++) {
+      char c = s.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return null;
+      }
+      out[i] = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+    }
+    return new String(out);
   }
 
   private static Pattern glob(String pattern) {
