@@ -10,7 +10,9 @@ import dev.intakeauth.Privilege;
 import dev.intakeauth.PrivilegeChecker;
 import dev.intakeauth.elasticsearch.ElasticsearchConnection;
 import dev.intakeauth.elasticsearch.ElasticsearchPrivilegeChecker;
+import dev.intakeauth.servlet.CorsPolicy;
 import dev.intakeauth.servlet.IntakeAuthFilter;
+import dev.intakeauth.servlet.RouteTable;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -175,6 +177,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
         .rateLimiter(AnonymousRateLimiter.builder()
             .eventsPerSecond(settings.integer(ServerConfig.Setting.EVENT_LIMIT))
             .maxClients(settings.integer(ServerConfig.Setting.IP_LIMIT)).build())
+        .routes(RouteTable.apm(cors(settings)))
         .clientAddresses(trustedProxies(settings))
         .serverTls(settings.tlsEnabled())
         .allowCredentialsOverPlainHttp(settings.bool(ServerConfig.Setting.ALLOW_PLAIN_HTTP_CREDENTIALS))
@@ -277,6 +280,21 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     }
     return ElasticsearchPrivilegeChecker.create(connection.build())
         .cached(b -> b.newKeysPerMinute(limit).limitSettingName(ServerConfig.Setting.API_KEY_LIMIT.key));
+  }
+
+  private static CorsPolicy cors(ServerConfig settings) {
+    List<String> origins = settings.list(ServerConfig.Setting.RUM_ALLOW_ORIGINS);
+    List<String> headers = settings.list(ServerConfig.Setting.RUM_ALLOW_HEADERS);
+    try {
+      CorsPolicy.of(origins, List.of());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(ServerConfig.Setting.RUM_ALLOW_ORIGINS.key + ": " + e.getMessage());
+    }
+    try {
+      return CorsPolicy.of(origins, headers);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(ServerConfig.Setting.RUM_ALLOW_HEADERS.key + ": " + e.getMessage());
+    }
   }
 
   private static ClientAddressResolver trustedProxies(ServerConfig settings) {
