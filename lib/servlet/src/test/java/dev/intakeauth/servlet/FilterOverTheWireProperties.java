@@ -100,6 +100,7 @@ class FilterOverTheWireProperties {
   private static final AtomicInteger SENT = new AtomicInteger();
   private static final AtomicInteger CONNECTIONS = new AtomicInteger();
   private static long started;
+  private static final Map<String, AtomicInteger> RETRIES = new java.util.concurrent.ConcurrentSkipListMap<>();
   private static final Map<Integer, AtomicInteger> STATUSES = new java.util.concurrent.ConcurrentSkipListMap<>();
 
   /** One generated request. */
@@ -128,6 +129,7 @@ class FilterOverTheWireProperties {
       assertThat(SENT.get()).as("requests sent over the wire").isGreaterThanOrEqualTo(TRIES);
       System.out.printf("FilterOverTheWireProperties: %d requests on %d connections in %.1f s, statuses %s%n", SENT.get(), CONNECTIONS.get(),
           (System.nanoTime() - started) / 1e9, STATUSES);
+      System.out.println("retried after: " + RETRIES);
     } finally {
       if (wire != null) {
         wire.close();
@@ -444,6 +446,22 @@ class FilterOverTheWireProperties {
     }
 
     Answer exchange(Req req) throws IOException {
+      boolean reused = socket != null;
+      try {
+        return exchangeOnce(req);
+      } catch (IOException e) {
+        if (!reused) {
+          throw e;
+        }
+        // a server may close a kept-alive connection between requests (RFC 9112, 9.3.1): once more, on a new one
+        RETRIES.computeIfAbsent(previous, k -> new AtomicInteger()).incrementAndGet();
+        return exchangeOnce(req);
+      }
+    }
+
+    private String previous = "";
+
+    private Answer exchangeOnce(Req req) throws IOException {
       if (socket == null) {
         socket = new Socket("127.0.0.1", port);
         CONNECTIONS.incrementAndGet();
@@ -470,6 +488,7 @@ class FilterOverTheWireProperties {
         close();
         throw new IOException("no answer to " + req, e);
       }
+      previous = req.method + " " + a.status + " " + a.headers.getOrDefault("connection", "") + (req.body ? " body" : "");
       String connection = a.headers.getOrDefault("connection", "");
       if (connection.toLowerCase(Locale.ROOT).contains("close") || !a.headers.containsKey("x-content-type-options")) {
         close();
