@@ -181,6 +181,8 @@ public final class IntakeAuthFilter implements Filter {
       if (!origins.isEmpty()) {
         if (origins.size() == 1 && cors.allows(origins.get(0))) {
           response.setHeader("Access-Control-Allow-Origin", origins.get(0));
+          // read on the actual answer, not the preflight: the agent caches its configuration by it
+          response.setHeader("Access-Control-Expose-Headers", "Etag");
         } else {
           DenialResponse.closeIfBody(request, response);
           DenialResponse.write(response, 403, "origin: '" + String.join(", ", origins) + "' is not allowed", null, List.of());

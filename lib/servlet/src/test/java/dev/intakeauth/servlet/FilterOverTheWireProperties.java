@@ -100,6 +100,7 @@ class FilterOverTheWireProperties {
   private static final AtomicInteger SENT = new AtomicInteger();
   private static final AtomicInteger CONNECTIONS = new AtomicInteger();
   private static long started;
+  private static long startedCpu;
   private static final Map<String, AtomicInteger> RETRIES = new java.util.concurrent.ConcurrentSkipListMap<>();
   private static final Map<Integer, AtomicInteger> STATUSES = new java.util.concurrent.ConcurrentSkipListMap<>();
 
@@ -121,14 +122,21 @@ class FilterOverTheWireProperties {
         .allowCredentialsOverPlainHttp(true).serverTls(false).build(), new EchoServlet(), 16);
     wire = new Wire(server.http("/").getPort());
     started = System.nanoTime();
+    startedCpu = cpuNanos();
+  }
+
+  /** This JVM's CPU time (client and server both run in it). */
+  private static long cpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime() : 0;
   }
 
   @AfterContainer
   static void stop() throws Exception {
     try {
       assertThat(SENT.get()).as("requests sent over the wire").isGreaterThanOrEqualTo(TRIES);
-      System.out.printf("FilterOverTheWireProperties: %d requests on %d connections in %.1f s, statuses %s%n", SENT.get(), CONNECTIONS.get(),
-          (System.nanoTime() - started) / 1e9, STATUSES);
+      System.out.printf("FilterOverTheWireProperties: %d requests on %d connections in %.1f s (%.1f s of CPU), statuses %s%n", SENT.get(),
+          CONNECTIONS.get(), (System.nanoTime() - started) / 1e9, (cpuNanos() - startedCpu) / 1e9, STATUSES);
       System.out.println("retried after: " + RETRIES);
     } finally {
       if (wire != null) {
