@@ -47,9 +47,18 @@ import org.slf4j.LoggerFactory;
  * request attribute {@link RequestAuthorization#ATTRIBUTE} and an {@link IntakePrincipal} as
  * {@code getUserPrincipal()}; {@code isUserInRole("event:write")} tells whether a privilege is held.
  *
+ * <p>The route table matches the path first: a method the path's routes do not list is answered
+ * 405 with {@code Allow}, before any lookup. On routes with a {@link CorsPolicy} (the RUM routes of
+ * {@link RouteTable#apm()}), a preflight {@code OPTIONS} is answered 200 before any authentication,
+ * costing no lookup, budget or rate-limit token; a request from an origin the policy does not allow
+ * is 403, and one from an allowed origin gets it echoed in {@code Access-Control-Allow-Origin}.
+ * Requests without {@code Origin} are not cross-origin and go on as usual.
+ *
  * <p>When an API key has to be looked up in its backend and the request supports async processing,
  * the filter starts async processing instead of holding the container thread, and dispatches the
- * request again once the answer is in (map the filter for {@link DispatcherType#ASYNC} too).
+ * request again once the answer is in (map the filter for {@link DispatcherType#ASYNC} too). A
+ * denial is written on a container thread ({@link AsyncContext#start}), never on the thread that
+ * completed the lookup, so a client that stops reading cannot stall the backend's threads.
  * Otherwise it waits, bounded by the backend's deadline. Cache hits never wait.
  *
  * <p>Credentials that arrive over plain HTTP ({@code isSecure()} false) are refused with a 403
@@ -60,6 +69,9 @@ public final class IntakeAuthFilter implements Filter {
 
   /** The message for credentials refused over plain HTTP. */
   public static final String PLAIN_HTTP_MESSAGE = "forbidden: credentials are only accepted over TLS (HTTPS)";
+
+  /** The message for a method the path's routes do not list (405). */
+  public static final String METHOD_NOT_ALLOWED_MESSAGE = "method not allowed";
 
   private static final Logger LOG = LoggerFactory.getLogger(IntakeAuthFilter.class);
   private static final AuthResult.Unauthorized MISSING =
@@ -144,12 +156,40 @@ public final class IntakeAuthFilter implements Filter {
       return;
     }
     String path = Objects.requireNonNullElse(request.getServletPath(), "") + Objects.requireNonNullElse(request.getPathInfo(), "");
-    Route route = routes.match(request.getMethod(), path.isEmpty() ? "/" : path);
+    RouteTable.Match match = routes.resolve(request.getMethod(), path.isEmpty() ? "/" : path);
+    if (match instanceof RouteTable.Match.Preflight preflight) {
+      preflight(request, response, preflight.cors());
+      return;
+    }
+    if (match instanceof RouteTable.Match.MethodNotAllowed notAllowed) {
+      DenialResponse.closeIfBody(request, response);
+      response.setHeader("Allow", notAllowed.allow());
+      DenialResponse.write(response, 405, METHOD_NOT_ALLOWED_MESSAGE, null, List.of());
+      return;
+    }
+    Route route = match instanceof RouteTable.Match.Found found ? found.route() : ((RouteTable.Match.Unlisted) match).otherwise();
     if (route == null) {
       chain.doFilter(request, response);
       return;
     }
     response.setHeader("X-Content-Type-Options", "nosniff");
+    CorsPolicy cors = route.cors();
+    if (cors != null) {
+      // Origin is part of every answer on a browser route, so caches keep answers per origin.
+      response.addHeader("Vary", "Origin");
+      List<String> origins = Collections.list(request.getHeaders("Origin"));
+      if (!origins.isEmpty()) {
+        if (origins.size() == 1 && cors.allows(origins.get(0))) {
+          response.setHeader("Access-Control-Allow-Origin", origins.get(0));
+          // read on the actual answer, not the preflight: the agent caches its configuration by it
+          response.setHeader("Access-Control-Expose-Headers", "Etag");
+        } else {
+          DenialResponse.closeIfBody(request, response);
+          DenialResponse.write(response, 403, "origin: '" + String.join(", ", origins) + "' is not allowed", null, List.of());
+          return;
+        }
+      }
+    }
     String client = addresses.resolve(request.getRemoteAddr(), name -> Collections.list(request.getHeaders(name)));
     List<String> authorization = Collections.list(request.getHeaders("Authorization"));
 
@@ -191,18 +231,46 @@ public final class IntakeAuthFilter implements Filter {
       }
       RequestAuthorization decision = decide(route, result, client);
       if (decision.result() instanceof AuthResult.Denied denied && route.access() != Access.OPTIONAL) {
+        // This is the backend's thread: a client that does not read must stall a container thread, not it.
         try {
-          deny(request, response, denied);
-        } catch (IOException | RuntimeException e) {
-          LOG.debug("could not send a denial: {}", e.getClass().getSimpleName());
-        } finally {
-          ac.complete();
+          ac.start(() -> {
+            try {
+              deny(request, response, denied);
+            } catch (IOException | RuntimeException e) {
+              LOG.debug("could not send a denial: {}", e.getClass().getSimpleName());
+            } finally {
+              ac.complete();
+            }
+          });
+        } catch (IllegalStateException e) {
+          LOG.debug("the request ended before its denial: {}", e.getClass().getSimpleName());
         }
       } else {
         request.setAttribute(RequestAuthorization.ATTRIBUTE, decision);
-        ac.dispatch();
+        try {
+          ac.dispatch();
+        } catch (IllegalStateException e) {
+          LOG.debug("the request ended before its answer: {}", e.getClass().getSimpleName());
+        }
       }
     });
+  }
+
+  /** Answers a CORS preflight as APM Server does: 200, the origin echoed only when allowed. */
+  private static void preflight(HttpServletRequest request, HttpServletResponse response, CorsPolicy cors) {
+    DenialResponse.closeIfBody(request, response);
+    response.setStatus(200);
+    response.setHeader("X-Content-Type-Options", "nosniff");
+    List<String> origins = Collections.list(request.getHeaders("Origin"));
+    if (origins.size() == 1 && cors.allows(origins.get(0))) {
+      response.setHeader("Access-Control-Allow-Origin", origins.get(0));
+    }
+    response.setHeader("Access-Control-Max-Age", "3600");
+    response.setHeader("Vary", "Origin");
+    response.setHeader("Access-Control-Allow-Methods", "POST, OPTIONS");
+    response.setHeader("Access-Control-Allow-Headers", cors.allowHeaders());
+    response.setHeader("Access-Control-Expose-Headers", "Etag");
+    response.setContentLength(0);
   }
 
   private void proceedOrDeny(HttpServletRequest request, HttpServletResponse response, FilterChain chain, RequestAuthorization decision)

@@ -11,7 +11,9 @@ import dev.intakeauth.Privilege;
 import dev.intakeauth.PrivilegeChecker;
 import dev.intakeauth.elasticsearch.ElasticsearchConnection;
 import dev.intakeauth.elasticsearch.ElasticsearchPrivilegeChecker;
+import dev.intakeauth.servlet.CorsPolicy;
 import dev.intakeauth.servlet.IntakeAuthFilter;
+import dev.intakeauth.servlet.RouteTable;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -176,6 +178,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
             .allowAgents(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_AGENT)))
             .allowServices(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_SERVICE))).build())
         .rateLimiter(anonymousRateLimiter(settings))
+        .routes(RouteTable.apm(cors(settings)))
         .clientAddresses(trustedProxies(settings))
         .serverTls(settings.tlsEnabled())
         .allowCredentialsOverPlainHttp(settings.bool(ServerConfig.Setting.ALLOW_PLAIN_HTTP_CREDENTIALS))
@@ -292,6 +295,21 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     }
     return ElasticsearchPrivilegeChecker.create(connection.build())
         .cached(b -> budget(b, settings));
+  }
+
+  private static CorsPolicy cors(ServerConfig settings) {
+    List<String> origins = settings.list(ServerConfig.Setting.RUM_ALLOW_ORIGINS);
+    List<String> headers = settings.list(ServerConfig.Setting.RUM_ALLOW_HEADERS);
+    try {
+      CorsPolicy.of(origins, List.of());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(ServerConfig.Setting.RUM_ALLOW_ORIGINS.key + ": " + e.getMessage());
+    }
+    try {
+      return CorsPolicy.of(origins, headers);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(ServerConfig.Setting.RUM_ALLOW_HEADERS.key + ": " + e.getMessage());
+    }
   }
 
   private static ClientAddressResolver trustedProxies(ServerConfig settings) {
