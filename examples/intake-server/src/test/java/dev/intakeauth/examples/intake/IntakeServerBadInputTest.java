@@ -35,14 +35,7 @@ class IntakeServerBadInputTest {
   @TempDir Path dir;
 
   private IntakeServer start(String extra) throws IOException {
-    Path config = dir.resolve("apm-server.yml");
-    Files.writeString(config, """
-        apm-server.host: 127.0.0.1:0
-        apm-server.auth.secret_token: s3cret
-        apm-server.auth.anonymous.enabled: true
-        apm-server.auth.anonymous.rate_limit.event_limit: 100000
-        """ + extra);
-    return IntakeServerTest.started(Map.of(), "--config", config.toString());
+    return IntakeServerTest.startedAnonymous(dir, extra);
   }
 
   private static Client.Raw post(IntakeServer server, String path, String encoding, byte[] body) throws Exception {
