@@ -174,7 +174,9 @@ final class IntakeServlet extends HttpServlet {
 
   /**
    * The NDJSON events of one request, line by line as the decoded bytes arrive. Every line counts
-   * toward the line cap, blank ones too: they cost the server as much to find as any other.
+   * toward the line cap, blank ones too: they cost the server as much to find as any other. For the
+   * same reason every line but the metadata, blank or not, is charged to an anonymous caller's rate
+   * limit like an event: a line of spaces up to the event size costs the server what an event does.
    */
   private final class Events implements RequestBody.Sink {
     private final HttpServletRequest request;
@@ -185,7 +187,10 @@ final class IntakeServlet extends HttpServlet {
     private int partialLength;
     private long lines;
     private long accepted;
+    /** Events read since the last charge, accepted once they are paid for. */
     private int pending;
+    /** Lines read since the last charge: the events and the blank lines. */
+    private int uncharged;
     private @Nullable String service;
     private @Nullable String agent;
     private boolean first = true;
@@ -250,12 +255,8 @@ final class IntakeServlet extends HttpServlet {
         rejected(0, "missing metadata");
         return;
       }
-      if (pending > 0) {
-        if (limited(pending)) {
-          return;
-        }
-        accepted += pending;
-        acceptedEvents.addAndGet(pending);
+      if (uncharged > 0 && !charge()) {
+        return;
       }
       if (queryParameter(request, "verbose") != null) {
         json(response, 202, JSON.createObjectNode().put("accepted", accepted));
@@ -275,7 +276,7 @@ final class IntakeServlet extends HttpServlet {
         return false;
       }
       if (isBlank(bytes, offset, length)) {
-        return true;
+        return count();
       }
       JsonNode node;
       try {
@@ -320,14 +321,23 @@ final class IntakeServlet extends HttpServlet {
         }
       }
       pending++;
-      if (pending == BATCH) {
-        if (limited(pending)) {
-          return false;
-        }
-        accepted += pending;
-        acceptedEvents.addAndGet(pending);
-        pending = 0;
+      return count();
+    }
+
+    /** Counts a line toward the rate limit, charging a full batch; false once the request has been answered. */
+    private boolean count() throws IOException {
+      return ++uncharged < BATCH || charge();
+    }
+
+    /** Charges the lines counted so far and accepts the events among them; false once the request has been answered. */
+    private boolean charge() throws IOException {
+      if (limited(uncharged)) {
+        return false;
       }
+      uncharged = 0;
+      accepted += pending;
+      acceptedEvents.addAndGet(pending);
+      pending = 0;
       return true;
     }
 

@@ -141,6 +141,38 @@ class IntakeServerBadInputTest {
   }
 
   @Test
+  void blankLinesPaddedToTheEventSizeSpendTheAnonymousRateLimitLikeEvents() throws Exception {
+    // Spaces up to max_event_size on each line: a 20 KB gzip the server inflates to 20 MB and scans,
+    // which once cost the limiter one token (the request's) and the server about 90 ms of CPU.
+    int padded = 307_199;
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < 4; i++) {
+      text.append(" ".repeat(padded)).append('\n'); // before the metadata: free then, whatever followed
+    }
+    text.append(METADATA);
+    for (int i = 0; i < 60; i++) {
+      text.append(" ".repeat(padded)).append('\n');
+    }
+    byte[] gz = gzip(text.toString());
+    assertThat(gz.length).isLessThan(40_000);
+    Path config = dir.resolve("limited.yml");
+    Files.writeString(config, """
+        apm-server.host: 127.0.0.1:0
+        apm-server.auth.secret_token: s3cret
+        apm-server.auth.anonymous.enabled: true
+        apm-server.auth.anonymous.rate_limit.event_limit: 10
+        """);
+    try (IntakeServer server = IntakeServerTest.started(Map.of(), "--config", config.toString())) {
+      Client.Raw r = post(server, RUM, "gzip", gz);
+      clientError(r, 429);
+      assertThat(r.headers()).containsKey("Retry-After");
+      // The burst of 30 (one for the request) allows about 29 lines, not 64.
+      assertThat(server.decodedBytes()).isLessThan(32L * (padded + 1) + METADATA.length());
+      assertThat(server.acceptedEvents()).isZero();
+    }
+  }
+
+  @Test
   void gzipBombOfZerosIsRefusedAfterOneEventsWorth() throws Exception {
     byte[] bomb = gzipBomb((byte) 0, 1024);
     try (IntakeServer server = start("")) {
