@@ -33,7 +33,11 @@ final class IntakeServlet extends HttpServlet {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> V2_EVENTS = Set.of("transaction", "span", "error", "metricset", "log");
   private static final Set<String> V3_EVENTS = Set.of("x", "y", "e", "me");
-  /** Events taken from the rate-limit budget at a time, as APM Server does. */
+  /**
+   * Lines charged to the rate limit at a time, as APM Server charges events; a batch also ends once
+   * its lines reach the event size, so that a refused request has read at most about one event's
+   * worth past what it paid for.
+   */
   private static final int BATCH = 10;
   /** Agent configuration requests are small JSON documents. */
   private static final long SMALL_JSON = 64 * 1024;
@@ -191,6 +195,8 @@ final class IntakeServlet extends HttpServlet {
     private int pending;
     /** Lines read since the last charge: the events and the blank lines. */
     private int uncharged;
+    /** Their bytes. */
+    private long unchargedBytes;
     private @Nullable String service;
     private @Nullable String agent;
     private boolean first = true;
@@ -276,7 +282,7 @@ final class IntakeServlet extends HttpServlet {
         return false;
       }
       if (isBlank(bytes, offset, length)) {
-        return count();
+        return count(length);
       }
       JsonNode node;
       try {
@@ -321,12 +327,13 @@ final class IntakeServlet extends HttpServlet {
         }
       }
       pending++;
-      return count();
+      return count(length);
     }
 
     /** Counts a line toward the rate limit, charging a full batch; false once the request has been answered. */
-    private boolean count() throws IOException {
-      return ++uncharged < BATCH || charge();
+    private boolean count(int length) throws IOException {
+      unchargedBytes += length + 1;
+      return (++uncharged < BATCH && unchargedBytes < maxEventSize) || charge();
     }
 
     /** Charges the lines counted so far and accepts the events among them; false once the request has been answered. */
@@ -335,6 +342,7 @@ final class IntakeServlet extends HttpServlet {
         return false;
       }
       uncharged = 0;
+      unchargedBytes = 0;
       accepted += pending;
       acceptedEvents.addAndGet(pending);
       pending = 0;
