@@ -155,14 +155,7 @@ class IntakeServerBadInputTest {
     }
     byte[] gz = gzip(text.toString());
     assertThat(gz.length).isLessThan(40_000);
-    Path config = dir.resolve("limited.yml");
-    Files.writeString(config, """
-        apm-server.host: 127.0.0.1:0
-        apm-server.auth.secret_token: s3cret
-        apm-server.auth.anonymous.enabled: true
-        apm-server.auth.anonymous.rate_limit.event_limit: 1
-        """);
-    try (IntakeServer server = IntakeServerTest.started(Map.of(), "--config", config.toString())) {
+    try (IntakeServer server = IntakeServerTest.startedAnonymous(dir, 1, "")) {
       Client.Raw r = post(server, RUM, "gzip", gz);
       clientError(r, 429);
       assertThat(r.headers()).containsKey("Retry-After");

@@ -40,13 +40,23 @@ class IntakeServerTest {
    * @param extra more settings, one a line, in dotted form
    */
   static IntakeServer startedAnonymous(Path dir, String extra) throws IOException {
+    return startedAnonymous(dir, 100_000, extra);
+  }
+
+  /**
+   * The anonymous plain-HTTP server of {@link #startedAnonymous(Path, String)}, with this
+   * per-client rate limit.
+   *
+   * @param eventLimit {@code apm-server.auth.anonymous.rate_limit.event_limit}
+   */
+  static IntakeServer startedAnonymous(Path dir, int eventLimit, String extra) throws IOException {
     Path config = dir.resolve("apm-server.yml");
     Files.writeString(config, """
         apm-server.host: 127.0.0.1:0
         apm-server.auth.secret_token: s3cret
         apm-server.auth.anonymous.enabled: true
-        apm-server.auth.anonymous.rate_limit.event_limit: 100000
-        """ + extra);
+        apm-server.auth.anonymous.rate_limit.event_limit: %d
+        """.formatted(eventLimit) + extra);
     return started(Map.of(), "--config", config.toString());
   }
 
