@@ -62,24 +62,27 @@ public final class DenialResponse {
    * @throws IOException if the body cannot be written
    */
   public static void send(HttpServletResponse response, AuthResult.Denied denied, List<String> challenges) throws IOException {
+    write(response, denied.status(), denied.message(), retryAfter(denied), denied.status() == 401 ? challenges : List.of());
+  }
+
+  /** Writes a status with the JSON error body and the headers every answer of the filter carries. */
+  static void write(HttpServletResponse response, int status, String message, @Nullable Duration retryAfter, List<String> challenges)
+      throws IOException {
     if (response.isCommitted()) {
       return;
     }
     response.resetBuffer();
-    response.setStatus(denied.status());
+    response.setStatus(status);
     response.setHeader("X-Content-Type-Options", "nosniff");
     response.setHeader("Cache-Control", "no-store");
-    if (denied.status() == 401) {
-      for (String c : challenges) {
-        response.addHeader("WWW-Authenticate", c);
-      }
+    for (String c : challenges) {
+      response.addHeader("WWW-Authenticate", c);
     }
-    Duration retryAfter = retryAfter(denied);
     if (retryAfter != null) {
       long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
       response.setHeader("Retry-After", Long.toString(seconds));
     }
-    byte[] body = body(denied.message()).getBytes(StandardCharsets.UTF_8);
+    byte[] body = body(message).getBytes(StandardCharsets.UTF_8);
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
     response.setContentLength(body.length);

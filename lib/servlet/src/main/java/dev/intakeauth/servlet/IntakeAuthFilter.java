@@ -61,6 +61,9 @@ public final class IntakeAuthFilter implements Filter {
   /** The message for credentials refused over plain HTTP. */
   public static final String PLAIN_HTTP_MESSAGE = "forbidden: credentials are only accepted over TLS (HTTPS)";
 
+  /** The message for a method the path's routes do not list (405). */
+  public static final String METHOD_NOT_ALLOWED_MESSAGE = "method not allowed";
+
   private static final Logger LOG = LoggerFactory.getLogger(IntakeAuthFilter.class);
   private static final AuthResult.Unauthorized MISSING =
       new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.MISSING, AuthorizationHeader.MISSING_MESSAGE);
@@ -144,12 +147,38 @@ public final class IntakeAuthFilter implements Filter {
       return;
     }
     String path = Objects.requireNonNullElse(request.getServletPath(), "") + Objects.requireNonNullElse(request.getPathInfo(), "");
-    Route route = routes.match(request.getMethod(), path.isEmpty() ? "/" : path);
+    RouteTable.Match match = routes.resolve(request.getMethod(), path.isEmpty() ? "/" : path);
+    if (match instanceof RouteTable.Match.Preflight preflight) {
+      preflight(request, response, preflight.cors());
+      return;
+    }
+    if (match instanceof RouteTable.Match.MethodNotAllowed notAllowed) {
+      DenialResponse.closeIfBody(request, response);
+      response.setHeader("Allow", notAllowed.allow());
+      DenialResponse.write(response, 405, METHOD_NOT_ALLOWED_MESSAGE, null, List.of());
+      return;
+    }
+    Route route = match instanceof RouteTable.Match.Found found ? found.route() : ((RouteTable.Match.Unlisted) match).otherwise();
     if (route == null) {
       chain.doFilter(request, response);
       return;
     }
     response.setHeader("X-Content-Type-Options", "nosniff");
+    CorsPolicy cors = route.cors();
+    if (cors != null) {
+      // Origin is part of every answer on a browser route, so caches keep answers per origin.
+      response.addHeader("Vary", "Origin");
+      List<String> origins = Collections.list(request.getHeaders("Origin"));
+      if (!origins.isEmpty()) {
+        if (origins.size() == 1 && cors.allows(origins.get(0))) {
+          response.setHeader("Access-Control-Allow-Origin", origins.get(0));
+        } else {
+          DenialResponse.closeIfBody(request, response);
+          DenialResponse.write(response, 403, "origin: '" + String.join(", ", origins) + "' is not allowed", null, List.of());
+          return;
+        }
+      }
+    }
     String client = addresses.resolve(request.getRemoteAddr(), name -> Collections.list(request.getHeaders(name)));
     List<String> authorization = Collections.list(request.getHeaders("Authorization"));
 
@@ -191,18 +220,38 @@ public final class IntakeAuthFilter implements Filter {
       }
       RequestAuthorization decision = decide(route, result, client);
       if (decision.result() instanceof AuthResult.Denied denied && route.access() != Access.OPTIONAL) {
-        try {
-          deny(request, response, denied);
-        } catch (IOException | RuntimeException e) {
-          LOG.debug("could not send a denial: {}", e.getClass().getSimpleName());
-        } finally {
-          ac.complete();
-        }
+        // This is the backend's thread: a client that does not read must stall a container thread, not it.
+        ac.start(() -> {
+          try {
+            deny(request, response, denied);
+          } catch (IOException | RuntimeException e) {
+            LOG.debug("could not send a denial: {}", e.getClass().getSimpleName());
+          } finally {
+            ac.complete();
+          }
+        });
       } else {
         request.setAttribute(RequestAuthorization.ATTRIBUTE, decision);
         ac.dispatch();
       }
     });
+  }
+
+  /** Answers a CORS preflight as APM Server does: 200, the origin echoed only when allowed. */
+  private static void preflight(HttpServletRequest request, HttpServletResponse response, CorsPolicy cors) {
+    DenialResponse.closeIfBody(request, response);
+    response.setStatus(200);
+    response.setHeader("X-Content-Type-Options", "nosniff");
+    List<String> origins = Collections.list(request.getHeaders("Origin"));
+    if (origins.size() == 1 && cors.allows(origins.get(0))) {
+      response.setHeader("Access-Control-Allow-Origin", origins.get(0));
+    }
+    response.setHeader("Access-Control-Max-Age", "3600");
+    response.setHeader("Vary", "Origin");
+    response.setHeader("Access-Control-Allow-Methods", "POST, OPTIONS");
+    response.setHeader("Access-Control-Allow-Headers", cors.allowHeaders());
+    response.setHeader("Access-Control-Expose-Headers", "Etag");
+    response.setContentLength(0);
   }
 
   private void proceedOrDeny(HttpServletRequest request, HttpServletResponse response, FilterChain chain, RequestAuthorization decision)
