@@ -32,14 +32,21 @@ const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SERVICE = 'browser-test';
 
-/** What each scenario sets and expects. */
+/**
+ * What each scenario sets and expects: 'accepted' (everything gets through), 'refused' (the origin is
+ * not allowed: the browser blocks), 'denied' (the server refuses the events and the page can read why).
+ */
 const SCENARIOS = [
-  { name: 'default-origins', api: 2, allowOrigins: null, expect: 'accepted',
+  { name: 'default-origins', api: 2, expect: 'accepted',
     about: 'apm-server.rum.allow_origins not set (default ["*"]), intake API v2' },
-  { name: 'glob-origins-v3', api: 3, allowOrigins: ['http://shop.example', 'http://127.0.0.1:*'], expect: 'accepted',
+  { name: 'glob-origins-v3', api: 3, expect: 'accepted', rum: { allow_origins: ['http://shop.example', 'http://127.0.0.1:*'] },
     about: 'allow_origins ["http://shop.example", "http://127.0.0.1:*"] (a glob matches the page), intake API v3' },
-  { name: 'refused-origin', api: 2, allowOrigins: ['http://shop.example', 'https://*.shop.example'], expect: 'refused',
+  { name: 'allow-headers', api: 2, expect: 'accepted', header: 'X-Shop-Tenant', rum: { allow_headers: ['X-Shop-Tenant'] },
+    about: 'the page adds a header X-Shop-Tenant to every agent request (apmRequest), allow_headers ["X-Shop-Tenant"]' },
+  { name: 'refused-origin', api: 2, expect: 'refused', rum: { allow_origins: ['http://shop.example', 'https://*.shop.example'] },
     about: 'allow_origins ["http://shop.example", "https://*.shop.example"] (nothing matches the page)' },
+  { name: 'denied-service', api: 2, expect: 'denied', anonymous: { allow_service: ['shop-frontend'] },
+    about: 'allowed origin, but apm-server.auth.anonymous.allow_service ["shop-frontend"] excludes the page\'s service' },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -108,9 +115,16 @@ async function startPageServer() {
 /** Starts the example server; resolves when it prints its address, rejects with its error line. */
 async function startIntakeServer(dir, scenario, token) {
   const port = await freePort();
+  const list = (values) => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
   const lines = ['apm-server:', `  host: "127.0.0.1:${port}"`, '  rum:', '    enabled: true'];
-  if (scenario.allowOrigins) {
-    lines.push(`    allow_origins: [${scenario.allowOrigins.map((o) => JSON.stringify(o)).join(', ')}]`);
+  for (const [key, values] of Object.entries(scenario.rum || {})) {
+    lines.push(`    ${key}: ${list(values)}`);
+  }
+  if (scenario.anonymous) {
+    lines.push('  auth:', '    anonymous:');
+    for (const [key, values] of Object.entries(scenario.anonymous)) {
+      lines.push(`      ${key}: ${list(values)}`);
+    }
   }
   // The secret token comes from the environment; plain-HTTP credentials are allowed only so that this
   // script can read the server's counter on loopback with it.
@@ -338,7 +352,8 @@ async function runScenario(scenario, page0, dir, token, versions) {
     page.on('response', (r) => r.url().startsWith(server.url) && result.console.push(`[playwright] response ${r.request().method()} ${r.url()} ${r.status()}`));
     page.on('requestfailed', (r) => r.url().startsWith(server.url) && result.console.push(`[playwright] requestfailed ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
 
-    await page.goto(`${page0.origin}/?server=${encodeURIComponent(server.url)}&api=${scenario.api}`, { waitUntil: 'load' });
+    const query = new URLSearchParams({ server: server.url, api: String(scenario.api), ...(scenario.header ? { header: scenario.header } : {}) });
+    await page.goto(`${page0.origin}/?${query}`, { waitUntil: 'load' });
     versions.agent = await page.evaluate(() => window.elasticApm && window.elasticApm.serviceFactory && window.elasticApm.serviceFactory.getService('ConfigService').version);
     try {
       await page.waitForFunction(() => window.__test.sent, null, { timeout: 30_000 });
@@ -426,6 +441,27 @@ async function runScenario(scenario, page0, dir, token, versions) {
       check(others.length === 0, `no other request to the server (${others.map((r) => r.method + ' ' + r.url).join(', ') || 'none'})`);
       const failures = result.console.filter((l) => /Failed sending events|failed fetching config/i.test(l));
       check(failures.length === 0, `the agent logged no send or config failure${failures.length ? ': ' + failures.map((f) => f.split('\n')[0]).join(' | ') : ''}`);
+    } else if (scenario.expect === 'denied') {
+      // The origin is allowed, so the page can read the server's refusal: the agent sees 403 with
+      // its reason, not an opaque network error.
+      check(preflights.length >= 1 && preflights.every((p) => p.status === 200 && p.responseHeaders?.['access-control-allow-origin'] === origin),
+        `preflights: 200 with Access-Control-Allow-Origin ${origin} (${preflights.map((p) => `${p.status} ${p.responseHeaders?.['access-control-allow-origin'] ?? 'no ACAO'}`).join(', ') || 'none seen'})`);
+      check(posts.length >= 1 && posts.every((r) => r.status === 403 && !r.failed && r.responseHeaders['access-control-allow-origin'] === origin),
+        `every event POST: 403 with Access-Control-Allow-Origin ${origin}, readable by the page (${posts.map((r) => r.status ?? r.failed?.cors?.corsError ?? r.failed?.errorText).join(', ') || 'none seen'})`);
+      const bodies = [];
+      for (const r of posts) {
+        try {
+          const { body, base64Encoded } = await cdp.send('Network.getResponseBody', { requestId: r.id });
+          bodies.push(base64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body);
+        } catch (e) {
+          bodies.push(`(no body: ${e.message})`);
+        }
+      }
+      result.deniedBodies = bodies;
+      const reason = `anonymous access not permitted for service \\"${SERVICE}\\"`;
+      check(bodies.length >= 1 && bodies.every((b) => b.includes(reason)), `the page received the reason ${reason} (${bodies.join(' | ')})`);
+      check(result.console.some((l) => /Failed sending events.*HTTP status: 403/.test(l)), 'the agent logged "Failed sending events! ... HTTP status: 403"');
+      check(delta === 0, `the server accepted no event: +${delta}`);
     } else {
       // APM Server's rules: a preflight from an origin not allowed is answered without
       // Access-Control-Allow-Origin (so the browser never sends the request), and any other request
