@@ -20,7 +20,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..', '..');
@@ -496,7 +495,15 @@ async function runScenario(scenario, page0, dir, token, versions) {
   return result;
 }
 
+let chromium;
+
 async function main() {
+  try {
+    require.resolve('@elastic/apm-rum/package.json');
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    throw new Error(`the npm packages are missing: run "npm ci" in ${here}`);
+  }
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (or set CHROMIUM)`);
   }
