@@ -10,7 +10,9 @@ import dev.intakeauth.Privilege;
 import dev.intakeauth.PrivilegeChecker;
 import dev.intakeauth.elasticsearch.ElasticsearchConnection;
 import dev.intakeauth.elasticsearch.ElasticsearchPrivilegeChecker;
+import dev.intakeauth.servlet.CorsPolicy;
 import dev.intakeauth.servlet.IntakeAuthFilter;
+import dev.intakeauth.servlet.RouteTable;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -169,6 +171,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     Authenticator authenticator = auth.anonymous(anonymous).build();
 
     IntakeAuthFilter filter = IntakeAuthFilter.builder(authenticator)
+        .routes(RouteTable.apm(corsPolicy(settings)))
         .anonymousPolicy(AnonymousPolicy.builder()
             .allowAgents(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_AGENT)))
             .allowServices(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_SERVICE))).build())
@@ -277,6 +280,23 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     }
     return ElasticsearchPrivilegeChecker.create(connection.build())
         .cached(b -> b.newKeysPerMinute(limit).limitSettingName(ServerConfig.Setting.API_KEY_LIMIT.key));
+  }
+
+  /** The browser routes' CORS policy: {@code apm-server.rum.allow_origins} and {@code .allow_headers}. */
+  private static CorsPolicy corsPolicy(ServerConfig settings) {
+    List<String> origins = settings.list(ServerConfig.Setting.RUM_ALLOW_ORIGINS);
+    List<String> headers = settings.list(ServerConfig.Setting.RUM_ALLOW_HEADERS);
+    // Checked one at a time, so that the message names the setting at fault.
+    try {
+      CorsPolicy.of(origins, List.of());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(ServerConfig.Setting.RUM_ALLOW_ORIGINS.key + ": " + e.getMessage());
+    }
+    try {
+      return CorsPolicy.of(origins, headers);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(ServerConfig.Setting.RUM_ALLOW_HEADERS.key + ": " + e.getMessage());
+    }
   }
 
   private static ClientAddressResolver trustedProxies(ServerConfig settings) {

@@ -46,6 +46,8 @@ public final class ServerConfig {
     ES_CA("apm-server.auth.api_key.elasticsearch.ssl.certificate_authorities", Type.LIST, null),
     ES_FINGERPRINT("apm-server.auth.api_key.elasticsearch.ssl.ca_trusted_fingerprint", Type.STRING, null),
     RUM_ENABLED("apm-server.rum.enabled", Type.BOOLEAN, "false"),
+    RUM_ALLOW_ORIGINS("apm-server.rum.allow_origins", Type.LIST, "*"),
+    RUM_ALLOW_HEADERS("apm-server.rum.allow_headers", Type.LIST, ""),
     ANONYMOUS_ENABLED("apm-server.auth.anonymous.enabled", Type.BOOLEAN, null),
     ALLOW_AGENT("apm-server.auth.anonymous.allow_agent", Type.LIST, "rum-js,js-base"),
     ALLOW_SERVICE("apm-server.auth.anonymous.allow_service", Type.LIST, ""),
