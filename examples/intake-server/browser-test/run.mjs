@@ -204,7 +204,7 @@ class NetworkLog {
       }
       this.lastEvent = Date.now();
       const r = {
-        id: e.requestId, type: e.type, initiator: e.initiator?.type, method: e.request.method, url: e.request.url,
+        id: e.requestId, type: e.type, initiator: e.initiator?.type, initiatorRequestId: e.initiator?.requestId, method: e.request.method, url: e.request.url,
         requestHeaders: lower(e.request.headers), postDataEntries: e.request.postDataEntries, hasPostData: e.request.hasPostData,
         status: null, responseHeaders: null, wireStatus: null, wireResponseHeaders: null, finished: false, failed: null,
       };
@@ -367,7 +367,13 @@ async function runScenario(scenario, page0, dir, token, versions) {
     const after = await acceptedEvents(server.url, token);
     const delta = after - before;
 
-    const all = network.all();
+    // In the order the page made them, each preflight just before the request it was made for.
+    const seen = network.all();
+    const all = [];
+    for (const r of seen.filter((x) => !isPreflight(x))) {
+      all.push(...seen.filter((p) => isPreflight(p) && p.initiatorRequestId === r.id), r);
+    }
+    all.push(...seen.filter((x) => !all.includes(x)));
     const preflights = all.filter(isPreflight);
     const config = all.filter((r) => !isPreflight(r) && r.url.includes('/config/v1/rum/agents'));
     const intakePath = `/intake/v${scenario.api}/rum/events`;
