@@ -1,7 +1,7 @@
 package dev.intakeauth;
 
-import dev.intakeauth.internal.Require;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.intakeauth.internal.Require;
 import dev.intakeauth.internal.TokenBucket;
 import java.time.Duration;
 import java.util.Iterator;
@@ -11,12 +11,30 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Per-client-IP rate limiting of anonymous requests: each address may send
- * {@link Builder#eventsPerSecond} events a second with a burst of three times that, and at most
- * {@link Builder#maxClients} addresses are tracked, least recently seen evicted first.
+ * Per-client rate limiting of anonymous requests: each client may send {@link Builder#eventsPerSecond}
+ * events a second with a burst of {@link Builder#burstFactor} (3) times that, and at most
+ * {@link Builder#maxClients} clients are tracked, least recently seen evicted first.
  *
- * <p>When the table is full, a new address takes over the evicted address's bucket as it is, spent
- * tokens and all, rather than a fresh one: cycling through addresses buys nothing.
+ * <p>A client is a {@linkplain ClientAddressResolver#clientGroup group of addresses}: an IPv4 address,
+ * or an IPv6 network of {@link Builder#ipv6PrefixLength} bits (default /64, since one host commonly
+ * holds a whole /64 and can send from any address in it).
+ *
+ * <p>Cycling through addresses buys nothing:
+ *
+ * <ul>
+ *   <li>A new client that finds the table full evicts the least recently seen client but does not get
+ *       its bucket, which has usually refilled while it sat unused. The newcomer's own bucket starts
+ *       empty and fills at the normal rate from then on; until it first pays for a request itself, its
+ *       requests are charged to one overflow bucket shared by every client admitted past the table's size. So an
+ *       address seen once and evicted before it is seen again never gets more than its share of that
+ *       one overflow bucket, however many such addresses there are, while a real client that keeps
+ *       coming back soon has a bucket of its own again.
+ *   <li>A request for more events than a bucket can ever hold (the burst) is refused outright, never
+ *       charged only the burst; its {@code Retry-After} is the time a bucket takes to fill, and the
+ *       client must send fewer events at once.
+ *   <li>An optional {@link Builder#globalEventsPerSecond global ceiling} bounds all anonymous events
+ *       together, whatever the number of clients (a burst of one second's worth).
+ * </ul>
  *
  * <pre>{@code
  * AnonymousRateLimiter limiter = AnonymousRateLimiter.builder().eventsPerSecond(300).maxClients(1000).build();
@@ -26,22 +44,42 @@ import org.jspecify.annotations.Nullable;
  */
 public final class AnonymousRateLimiter {
 
+  private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
   private final Ticker ticker;
   private final long burst;
   private final long eventsPerSecond;
   private final int maxClients;
-  private final Map<String, TokenBucket> buckets;
+  private final int ipv6PrefixLength;
+  private final long globalEventsPerSecond;
+  private final Map<String, Client> clients;
+  private final TokenBucket overflow;
+  private final @Nullable TokenBucket global;
+
+  /** A tracked client's bucket, and whether it arrived past the table's size. */
+  private record Client(TokenBucket bucket, boolean pastCapacity) {}
 
   private AnonymousRateLimiter(Builder b) {
     this.ticker = b.ticker;
     this.eventsPerSecond = b.eventsPerSecond;
     this.burst = (long) b.eventsPerSecond * b.burstFactor;
     this.maxClients = b.maxClients;
-    this.buckets = new LinkedHashMap<>(16, 0.75f, true);
+    this.ipv6PrefixLength = b.ipv6PrefixLength;
+    this.globalEventsPerSecond = b.globalEventsPerSecond;
+    this.clients = new LinkedHashMap<>(16, 0.75f, true);
+    this.overflow = bucket(burst);
+    this.global = b.globalEventsPerSecond > 0
+        ? new TokenBucket(b.globalEventsPerSecond, b.globalEventsPerSecond, Duration.ofSeconds(1), ticker)
+        : null;
+  }
+
+  private TokenBucket bucket(long initial) {
+    return new TokenBucket(burst, eventsPerSecond, Duration.ofSeconds(1), ticker, initial);
   }
 
   /**
-   * Starts a builder with APM Server's defaults: 300 events a second, burst 3x, 1000 addresses.
+   * Starts a builder with APM Server's defaults: 300 events a second, burst 3x, 1000 clients, and
+   * ours: IPv6 grouped by /64, no global ceiling.
    *
    * @return a builder
    */
@@ -50,50 +88,81 @@ public final class AnonymousRateLimiter {
   }
 
   /**
-   * Takes {@code events} from this address's budget.
+   * Takes {@code events} from this client's budget (and from the global ceiling, when set).
    *
-   * @param clientIp the client's address, as resolved by {@link ClientAddressResolver}
+   * @param clientIp the client's address, as resolved by {@link ClientAddressResolver}; it is
+   *     grouped with {@link ClientAddressResolver#clientGroup}
    * @param events how many events the request carries; 1 for the request itself
    * @return null when allowed, otherwise the 429 answer with its retry hint
    */
   public AuthResult.@Nullable RateLimited tryAcquire(String clientIp, int events) {
+    long n = Math.max(1, events);
+    if (n > burst || (global != null && n > global.capacity())) {
+      // Never allowed at any time: the hint is how long a bucket takes to fill.
+      return limited(global != null && n > global.capacity() ? global.nanosToFill() : overflow.nanosToFill());
+    }
+    String key = ClientAddressResolver.clientGroup(clientIp, ipv6PrefixLength);
     long wait;
-    synchronized (buckets) {
-      TokenBucket bucket = buckets.get(clientIp);
-      if (bucket == null) {
-        if (buckets.size() >= maxClients) {
-          // The least recently seen address leaves, and the newcomer inherits its bucket as it is.
-          Iterator<TokenBucket> eldest = buckets.values().iterator();
-          bucket = eldest.next();
-          eldest.remove();
-        } else {
-          bucket = new TokenBucket(burst, eventsPerSecond, Duration.ofSeconds(1), ticker);
-        }
-        buckets.put(clientIp, bucket);
+    synchronized (clients) {
+      Client client = clients.get(key);
+      if (client == null) {
+        client = admit();
+        clients.put(key, client);
       }
-      wait = bucket.tryTake(Math.max(1, events));
+      TokenBucket charged = client.bucket();
+      wait = charged.tryTake(n);
+      if (wait == 0 && client.pastCapacity()) {
+        // Its own bucket pays now: from here on it is an ordinary client, the overflow no longer its fallback.
+        clients.put(key, new Client(client.bucket(), false));
+      } else if (wait != 0 && client.pastCapacity()) {
+        long fromOverflow = overflow.tryTake(n);
+        if (fromOverflow == 0) {
+          charged = overflow;
+        }
+        wait = Math.min(wait, fromOverflow);
+      }
+      if (wait == 0 && global != null) {
+        wait = global.tryTake(n);
+        if (wait != 0) {
+          charged.giveBack(n);
+        }
+      }
     }
-    if (wait == 0) {
-      return null;
+    return wait == 0 ? null : limited(wait);
+  }
+
+  /** A bucket for a client seen for the first time (or again, after it was evicted). */
+  private Client admit() {
+    if (clients.size() < maxClients) {
+      return new Client(bucket(burst), false);
     }
-    long seconds = Math.max(1, (wait + 999_999_999L) / 1_000_000_000L);
+    // The least recently seen client leaves, and its (usually refilled) bucket with it.
+    Iterator<Client> eldest = clients.values().iterator();
+    eldest.next();
+    eldest.remove();
+    return new Client(bucket(0), true);
+  }
+
+  private static AuthResult.RateLimited limited(long waitNanos) {
+    long seconds = Math.max(1, (waitNanos + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND);
     return new AuthResult.RateLimited(Duration.ofSeconds(seconds));
   }
 
   /**
-   * How many addresses are tracked now.
+   * How many clients are tracked now.
    *
    * @return at most {@link Builder#maxClients}
    */
   public int trackedClients() {
-    synchronized (buckets) {
-      return buckets.size();
+    synchronized (clients) {
+      return clients.size();
     }
   }
 
   @Override
   public String toString() {
-    return "AnonymousRateLimiter[" + eventsPerSecond + " events/s, burst " + burst + ", " + maxClients + " clients]";
+    return "AnonymousRateLimiter[" + eventsPerSecond + " events/s, burst " + burst + ", " + maxClients + " clients, IPv6 /"
+        + ipv6PrefixLength + (global != null ? ", at most " + globalEventsPerSecond + " events/s in all" : "") + "]";
   }
 
   /** Configures an {@link AnonymousRateLimiter}. */
@@ -101,12 +170,14 @@ public final class AnonymousRateLimiter {
     private int eventsPerSecond = 300;
     private int burstFactor = 3;
     private int maxClients = 1000;
+    private int ipv6PrefixLength = 64;
+    private int globalEventsPerSecond;
     private Ticker ticker = Ticker.systemTicker();
 
     private Builder() {}
 
     /**
-     * Events a second per address ({@code rate_limit.event_limit}). Default 300.
+     * Events a second per client ({@code rate_limit.event_limit}). Default 300.
      *
      * @param limit a positive number
      * @return this builder
@@ -117,7 +188,8 @@ public final class AnonymousRateLimiter {
     }
 
     /**
-     * The burst, as a multiple of {@link #eventsPerSecond}. Default 3.
+     * The burst, as a multiple of {@link #eventsPerSecond}. Default 3. It is also the most events one
+     * request may ask for at once.
      *
      * @param factor a positive number
      * @return this builder
@@ -128,13 +200,43 @@ public final class AnonymousRateLimiter {
     }
 
     /**
-     * Addresses tracked at once ({@code rate_limit.ip_limit}). Default 1000.
+     * Clients tracked at once ({@code rate_limit.ip_limit}). Default 1000. Past this many, new
+     * clients start with an empty bucket and share one overflow bucket until theirs fills.
      *
      * @param max a positive number
      * @return this builder
      */
     public Builder maxClients(int max) {
       this.maxClients = Require.positive(max, "maxClients");
+      return this;
+    }
+
+    /**
+     * How many leading bits of an IPv6 address make one client. Default 64; 128 counts each address
+     * alone. IPv4 addresses (and IPv4-mapped IPv6 ones) are always one client each.
+     *
+     * @param bits from 1 to 128
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder ipv6PrefixLength(int bits) {
+      this.ipv6PrefixLength = ClientAddressResolver.checkIpv6Prefix(bits);
+      return this;
+    }
+
+    /**
+     * A ceiling on all anonymous events a second, whatever the number of clients, with a burst of one
+     * second's worth; a request for more events than that is refused. Default 0: no ceiling.
+     *
+     * @param limit events a second, or 0 for none
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder globalEventsPerSecond(int limit) {
+      if (limit < 0) {
+        throw new IllegalArgumentException("globalEventsPerSecond must be 0 (off) or positive, got " + limit);
+      }
+      this.globalEventsPerSecond = limit;
       return this;
     }
 

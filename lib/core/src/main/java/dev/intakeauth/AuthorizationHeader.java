@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>two or more values that differ: {@link Conflicting} (a 400: differing duplicates are a
  *       known way to slip one credential past a proxy and another past the server);
  *   <li>a value longer than the maximum: {@link Malformed}, and nothing of it is decoded;
- *   <li>the scheme is matched case-insensitively; one or more spaces separate it from the token;
+ *   <li>the scheme is matched case-insensitively, in ASCII only; one or more spaces separate it from the token;
  *       surrounding spaces and tabs are ignored;
  *   <li>{@code ApiKey} tokens are strict, padded, canonical standard base64 of {@code id:secret}
  *       with a non-empty id (the bytes before the first {@code :}) and a non-empty secret.
@@ -190,10 +190,10 @@ public final class AuthorizationHeader {
       }
     }
     int schemeLength = space - start;
-    if (value.regionMatches(true, start, "Bearer", 0, schemeLength) && schemeLength == 6) {
+    if (schemeLength == 6 && isScheme(value, start, "bearer")) {
       return new Present(new BearerToken(value.substring(tokenStart, end)));
     }
-    if (value.regionMatches(true, start, "ApiKey", 0, schemeLength) && schemeLength == 6) {
+    if (schemeLength == 6 && isScheme(value, start, "apikey")) {
       return parseApiKey(value.substring(tokenStart, end));
     }
     return unknownScheme(value, start, space);
@@ -224,14 +224,34 @@ public final class AuthorizationHeader {
       return NOT_PLAIN;
     }
     // The first letter picks the one scheme worth comparing.
-    char first = value.charAt(0);
-    if ((first == 'B' || first == 'b') && value.regionMatches(true, 0, "Bearer", 0, PLAIN_TOKEN_START - 1)) {
+    int first = value.charAt(0) | 0x20;
+    if (first == 'b' && isScheme(value, 0, "bearer")) {
       return PLAIN_BEARER;
     }
-    if ((first == 'A' || first == 'a') && value.regionMatches(true, 0, "ApiKey", 0, PLAIN_TOKEN_START - 1)) {
+    if (first == 'a' && isScheme(value, 0, "apikey")) {
       return PLAIN_API_KEY;
     }
     return NOT_PLAIN;
+  }
+
+  /**
+   * Whether {@code value} has this scheme at {@code start}, ASCII letters in any case and nothing
+   * else. Not {@code regionMatches(true, ...)}: its Unicode case folding takes the Kelvin sign
+   * (U+212A) for {@code k} and the dotless {@code ı} (U+0131) for {@code i}, so {@code Api\u212Aey}
+   * would be an API key to us and an unknown scheme to every proxy and log filter in front.
+   *
+   * @param value the header value
+   * @param start where the scheme starts; the value has at least {@code lowerCase.length()} more characters
+   * @param lowerCase the scheme, ASCII lower-case letters only
+   */
+  private static boolean isScheme(String value, int start, String lowerCase) {
+    for (int i = 0; i < lowerCase.length(); i++) {
+      // For a letter, c | 0x20 equals it only for its two ASCII cases; every non-ASCII c stays >= 0x80.
+      if ((value.charAt(start + i) | 0x20) != lowerCase.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

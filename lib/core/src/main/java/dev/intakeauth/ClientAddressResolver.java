@@ -1,7 +1,7 @@
 package dev.intakeauth;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import dev.intakeauth.internal.IpLiteral;
+import dev.intakeauth.internal.LogSafe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -10,14 +10,31 @@ import org.jspecify.annotations.Nullable;
 /**
  * Finds the address of the client behind a request, for per-client rate limiting.
  *
- * <p>{@code Forwarded}, {@code X-Real-IP} and {@code X-Forwarded-For} (in that order) are honoured only
- * when the connection itself comes from a configured trusted proxy; otherwise anyone could pick the
- * address their requests are counted against. Within a forwarding chain the client is the rightmost
- * address that is not a trusted proxy, since everything left of it was written by the client.
- * Nothing here resolves host names.
+ * <p>By default it is the connection's own address. A forwarding header is honoured only when the
+ * connection itself comes from a configured trusted proxy (otherwise anyone could pick the address
+ * their requests are counted against), and only the one header the configuration names: the one
+ * those proxies set. Any other forwarding header is the client's own text and is ignored.
+ *
+ * <ul>
+ *   <li>{@link ForwardedHeader#X_FORWARDED_FOR} (the default): all values of all
+ *       {@code X-Forwarded-For} lines, in order, as one comma-separated chain, walked from the right
+ *       past trusted hops. The first hop that is not a trusted proxy is the client: everything left of
+ *       it was written by the client.
+ *   <li>{@link ForwardedHeader#FORWARDED}: the {@code for=} parameters of RFC 7239
+ *       {@code Forwarded}, walked the same way.
+ *   <li>{@link ForwardedHeader#X_REAL_IP}: the last {@code X-Real-IP} value, as is.
+ * </ul>
+ *
+ * <p>Ports and brackets are stripped ({@code 192.0.2.1:5678}, {@code [2001:db8::1]:443},
+ * {@code "[2001:db8::1]"}). Entries are parsed as IP literals by hand: nothing here ever looks a
+ * name up. An entry that is not a literal ({@code unknown}, {@code _hidden}, a host name) stops the
+ * walk, and the client is the trusted hop that wrote it (the connection, if it is the rightmost): a
+ * trusted proxy that cannot name its peer leaves that proxy as the best-known source. The result is
+ * always a canonical literal: dotted IPv4, RFC 5952 IPv6 ({@code 2001:db8::1}), and IPv4-mapped IPv6
+ * as IPv4.
  *
  * <pre>{@code
- * ClientAddressResolver resolver = ClientAddressResolver.trusting(List.of("10.0.0.0/8", "::1"));
+ * ClientAddressResolver resolver = ClientAddressResolver.trusting(List.of("10.0.0.0/8", "::1"), ForwardedHeader.X_FORWARDED_FOR);
  * String ip = resolver.resolve(request.getRemoteAddr(), name -> Collections.list(request.getHeaders(name)));
  * }</pre>
  */
@@ -35,12 +52,42 @@ public final class ClientAddressResolver {
     List<String> values(String name);
   }
 
-  private static final ClientAddressResolver DIRECT = new ClientAddressResolver(List.of());
+  /** The one forwarding header the trusted proxies set. */
+  public enum ForwardedHeader {
+    /** {@code X-Forwarded-For}, each proxy appending its peer's address. */
+    X_FORWARDED_FOR("X-Forwarded-For"),
+    /** RFC 7239 {@code Forwarded}, each proxy appending an element with {@code for=}. */
+    FORWARDED("Forwarded"),
+    /** {@code X-Real-IP}, set (not appended) by the one proxy in front. */
+    X_REAL_IP("X-Real-IP");
+
+    private final String headerName;
+
+    ForwardedHeader(String headerName) {
+      this.headerName = headerName;
+    }
+
+    /**
+     * The header's name on the wire.
+     *
+     * @return such as {@code X-Forwarded-For}
+     */
+    public String headerName() {
+      return headerName;
+    }
+  }
+
+  /** The longest IPv6 prefix: one address per group. */
+  private static final int IPV6_BITS = 128;
+
+  private static final ClientAddressResolver DIRECT = new ClientAddressResolver(List.of(), ForwardedHeader.X_FORWARDED_FOR);
 
   private final List<Cidr> trusted;
+  private final ForwardedHeader header;
 
-  private ClientAddressResolver(List<Cidr> trusted) {
+  private ClientAddressResolver(List<Cidr> trusted, ForwardedHeader header) {
     this.trusted = trusted;
+    this.header = header;
   }
 
   /**
@@ -53,18 +100,31 @@ public final class ClientAddressResolver {
   }
 
   /**
-   * A resolver that honours forwarding headers from these proxies.
+   * A resolver that honours {@code X-Forwarded-For} from these proxies.
    *
    * @param proxies addresses or CIDR ranges, such as {@code 10.0.0.0/8}, {@code 127.0.0.1}, {@code fd00::/8}
    * @return the resolver
    * @throws IllegalArgumentException if an entry is not an IP address or CIDR range
    */
   public static ClientAddressResolver trusting(List<String> proxies) {
+    return trusting(proxies, ForwardedHeader.X_FORWARDED_FOR);
+  }
+
+  /**
+   * A resolver that honours one forwarding header from these proxies and ignores the others.
+   *
+   * @param proxies addresses or CIDR ranges, such as {@code 10.0.0.0/8}, {@code 127.0.0.1}, {@code fd00::/8}
+   * @param header the header those proxies set
+   * @return the resolver
+   * @throws IllegalArgumentException if an entry is not an IP address or CIDR range
+   */
+  public static ClientAddressResolver trusting(List<String> proxies, ForwardedHeader header) {
+    Objects.requireNonNull(header, "header");
     List<Cidr> parsed = new ArrayList<>();
     for (String proxy : proxies) {
       parsed.add(Cidr.parse(proxy));
     }
-    return new ClientAddressResolver(List.copyOf(parsed));
+    return new ClientAddressResolver(List.copyOf(parsed), header);
   }
 
   /**
@@ -72,79 +132,207 @@ public final class ClientAddressResolver {
    *
    * @param remoteAddress the connection's peer address, as the container reports it
    * @param headers the request's headers
-   * @return the client address, normalized when it is an IP literal
+   * @return the client address: a canonical IP literal, or {@code remoteAddress} as it is when that
+   *     is not one (a Unix socket, say)
    */
   public String resolve(String remoteAddress, Headers headers) {
     Objects.requireNonNull(remoteAddress, "remoteAddress");
-    byte[] remote = parseLiteral(remoteAddress);
-    if (remote == null || !isTrusted(remote)) {
-      return normalize(remoteAddress, remote);
+    byte[] remote = node(remoteAddress, 0, remoteAddress.length(), false);
+    if (remote == null) {
+      return remoteAddress;
     }
-    String fromForwarded = rightmostUntrusted(forwardedFor(headers.values("Forwarded")));
-    if (fromForwarded != null) {
-      return fromForwarded;
+    if (!isTrusted(remote)) {
+      return IpLiteral.format(IpLiteral.unmapped(remote));
     }
-    List<String> realIp = headers.values("X-Real-IP");
-    if (!realIp.isEmpty()) {
-      String candidate = realIp.get(realIp.size() - 1).strip();
-      byte[] parsed = parseLiteral(candidate);
-      if (parsed != null) {
-        return normalize(candidate, parsed);
-      }
-    }
-    List<String> chain = new ArrayList<>();
-    for (String value : headers.values("X-Forwarded-For")) {
-      for (String part : value.split(",")) {
-        chain.add(part.strip());
-      }
-    }
-    String fromXff = rightmostUntrusted(chain);
-    return fromXff != null ? fromXff : normalize(remoteAddress, remote);
+    byte[] client = switch (header) {
+      case X_FORWARDED_FOR, FORWARDED -> walk(remote, headers.values(header.headerName()), header == ForwardedHeader.FORWARDED);
+      case X_REAL_IP -> realIp(remote, headers.values(header.headerName()));
+    };
+    return IpLiteral.format(IpLiteral.unmapped(client));
   }
 
-  private @Nullable String rightmostUntrusted(List<String> chain) {
-    String leftmostValid = null;
-    for (int i = chain.size() - 1; i >= 0; i--) {
-      byte[] parsed = parseLiteral(chain.get(i));
-      if (parsed == null) {
-        // An obfuscated or garbled hop: whatever is left of it cannot be trusted either.
-        return leftmostValid;
-      }
-      leftmostValid = normalize(chain.get(i), parsed);
-      if (!isTrusted(parsed)) {
-        return leftmostValid;
-      }
+  /**
+   * The group an address is rate limited in, as text to key per-client state by: an IPv4 address
+   * (or IPv4-mapped IPv6 address) is its own group; an IPv6 address belongs to its network of
+   * {@code ipv6PrefixLength} bits, since one host is commonly handed a whole /64 and can send from
+   * any address in it.
+   *
+   * @param address an address, such as {@link #resolve} returns; brackets allowed
+   * @param ipv6PrefixLength 1 to 128; 128 keys each IPv6 address alone
+   * @return such as {@code 192.0.2.1}, {@code 2001:db8:1:2::/64}, or {@code 2001:db8::1} for 128;
+   *     text that is not an IP literal is returned as it is
+   * @throws IllegalArgumentException if the prefix length is out of range
+   */
+  public static String clientGroup(String address, int ipv6PrefixLength) {
+    checkIpv6Prefix(ipv6PrefixLength);
+    if (IpLiteral.isIpv4(address)) {
+      return address; // the common case, already canonical: no allocation on the rate limiter's path
     }
-    return leftmostValid;
+    byte[] parsed = node(address, 0, address.length(), false);
+    if (parsed == null) {
+      return address;
+    }
+    byte[] bytes = IpLiteral.unmapped(parsed);
+    if (bytes.length == 4 || ipv6PrefixLength == IPV6_BITS) {
+      return IpLiteral.format(bytes);
+    }
+    byte[] network = bytes.clone();
+    for (int bit = ipv6PrefixLength; bit < IPV6_BITS; bit++) {
+      network[bit >>> 3] &= (byte) ~(0x80 >>> (bit & 7));
+    }
+    return IpLiteral.format(network) + "/" + ipv6PrefixLength;
   }
 
-  private static List<String> forwardedFor(List<String> values) {
-    List<String> out = new ArrayList<>();
-    for (String value : values) {
-      for (String element : value.split(",")) {
-        for (String pair : element.split(";")) {
-          int eq = pair.indexOf('=');
-          if (eq > 0 && pair.substring(0, eq).strip().equalsIgnoreCase("for")) {
-            out.add(stripForwardedNode(pair.substring(eq + 1).strip()));
-          }
+  /**
+   * Checks an IPv6 grouping prefix length.
+   *
+   * @param ipv6PrefixLength the length
+   * @return it, when from 1 to 128
+   * @throws IllegalArgumentException otherwise
+   */
+  static int checkIpv6Prefix(int ipv6PrefixLength) {
+    if (ipv6PrefixLength < 1 || ipv6PrefixLength > IPV6_BITS) {
+      throw new IllegalArgumentException("the IPv6 prefix length must be from 1 to 128, got " + ipv6PrefixLength);
+    }
+    return ipv6PrefixLength;
+  }
+
+  /** Walks a comma-separated chain, all lines joined in order, from the right past trusted hops. */
+  private byte[] walk(byte[] remote, List<String> lines, boolean forwarded) {
+    byte[] last = remote;
+    for (int line = lines.size() - 1; line >= 0; line--) {
+      String value = lines.get(line);
+      int end = value.length();
+      while (end >= 0) {
+        int comma = value.lastIndexOf(',', end - 1);
+        int from = comma + 1;
+        int to = end;
+        end = comma;
+        if (isBlank(value, from, to)) {
+          continue; // an empty list element, which RFC 9110 says to ignore
+        }
+        byte[] hop = forwarded ? forwardedFor(value, from, to) : node(value, from, to, false);
+        if (hop == null) {
+          return last;
+        }
+        last = hop;
+        if (!isTrusted(hop)) {
+          return hop;
+        }
+        if (comma < 0) {
+          break;
         }
       }
     }
-    return out;
+    return last;
   }
 
-  /** {@code "[2001:db8::1]:4711"} to {@code 2001:db8::1}, {@code 192.0.2.1:80} to {@code 192.0.2.1}. */
-  private static String stripForwardedNode(String node) {
-    String n = node;
-    if (n.length() >= 2 && n.startsWith("\"") && n.endsWith("\"")) {
-      n = n.substring(1, n.length() - 1);
+  private static byte[] realIp(byte[] remote, List<String> values) {
+    if (values.isEmpty()) {
+      return remote;
     }
-    if (n.startsWith("[")) {
-      int close = n.indexOf(']');
-      return close > 0 ? n.substring(1, close) : n;
+    String value = values.get(values.size() - 1);
+    byte[] parsed = node(value, 0, value.length(), false);
+    return parsed != null ? parsed : remote;
+  }
+
+  /** The node of the {@code for=} parameter of one {@code Forwarded} element; null if none. */
+  private static byte @Nullable [] forwardedFor(String value, int from, int to) {
+    int pair = from;
+    while (pair < to) {
+      int semicolon = value.indexOf(';', pair);
+      int pairEnd = semicolon < 0 || semicolon > to ? to : semicolon;
+      int start = skipSpace(value, pair, pairEnd);
+      if (pairEnd - start > 4 && value.charAt(start + 3) == '='
+          && (value.charAt(start) | 0x20) == 'f' && (value.charAt(start + 1) | 0x20) == 'o' && (value.charAt(start + 2) | 0x20) == 'r') {
+        return node(value, start + 4, pairEnd, true);
+      }
+      pair = pairEnd + 1;
     }
-    int colon = n.indexOf(':');
-    return colon > 0 && colon == n.lastIndexOf(':') ? n.substring(0, colon) : n;
+    return null;
+  }
+
+  /**
+   * One address entry: surrounding spaces, quotes (only where {@code quoted} may be), brackets and a
+   * port stripped, then strictly parsed. Null when it is not an IP literal.
+   */
+  private static byte @Nullable [] node(String s, int from, int to, boolean quotable) {
+    int a = skipSpace(s, from, to);
+    int b = to;
+    while (b > a && isSpace(s.charAt(b - 1))) {
+      b--;
+    }
+    if (quotable && b - a >= 2 && s.charAt(a) == '"' && s.charAt(b - 1) == '"') {
+      a++;
+      b--;
+    }
+    if (a >= b) {
+      return null;
+    }
+    if (s.charAt(a) == '[') {
+      int close = s.indexOf(']', a);
+      if (close < 0 || close >= b || !(close == b - 1 || (s.charAt(close + 1) == ':' && isPort(s, close + 2, b)))) {
+        return null;
+      }
+      byte[] v6 = IpLiteral.parse(s, a + 1, close);
+      return v6 != null && v6.length == 16 ? v6 : null;
+    }
+    int colon = indexOf(s, ':', a, b);
+    if (colon >= 0 && indexOf(s, ':', colon + 1, b) < 0) {
+      // Exactly one ':' is IPv4 with a port; IPv6 without brackets has no port.
+      byte[] v4 = isPort(s, colon + 1, b) ? IpLiteral.parse(s, a, colon) : null;
+      return v4 != null && v4.length == 4 ? v4 : null;
+    }
+    return IpLiteral.parse(s, a, b);
+  }
+
+  /** A decimal port, or an RFC 7239 obfuscated one ({@code _abc}). */
+  private static boolean isPort(String s, int from, int to) {
+    if (from >= to || to - from > 16) {
+      return false;
+    }
+    if (s.charAt(from) == '_') {
+      for (int i = from + 1; i < to; i++) {
+        char c = s.charAt(i);
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
+          return false;
+        }
+      }
+      return to - from > 1;
+    }
+    if (to - from > 5) {
+      return false;
+    }
+    int port = 0;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+      port = port * 10 + (c - '0');
+    }
+    return port <= 65535;
+  }
+
+  private static int indexOf(String s, char c, int from, int to) {
+    int i = s.indexOf(c, from);
+    return i < to ? i : -1;
+  }
+
+  private static int skipSpace(String s, int from, int to) {
+    int i = from;
+    while (i < to && isSpace(s.charAt(i))) {
+      i++;
+    }
+    return i;
+  }
+
+  private static boolean isBlank(String s, int from, int to) {
+    return skipSpace(s, from, to) == to;
+  }
+
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t';
   }
 
   private boolean isTrusted(byte[] address) {
@@ -156,67 +344,9 @@ public final class ClientAddressResolver {
     return false;
   }
 
-  private static String normalize(String text, byte @Nullable [] address) {
-    if (address == null) {
-      return text;
-    }
-    try {
-      return InetAddress.getByAddress(address).getHostAddress();
-    } catch (UnknownHostException e) {
-      return text;
-    }
-  }
-
-  /** Parses an IPv4 or IPv6 literal without any name lookup; null when it is not one. */
-  static byte @Nullable [] parseLiteral(String text) {
-    String s = text.strip();
-    if (s.isEmpty() || s.length() > 45) {
-      return null;
-    }
-    if (s.indexOf(':') < 0) {
-      return parseIpv4(s);
-    }
-    if (s.startsWith("[") && s.endsWith("]")) {
-      s = s.substring(1, s.length() - 1);
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
-      if (!ok) {
-        return null;
-      }
-    }
-    try {
-      // A string with ':' made of these characters is only ever parsed as a literal, never looked up.
-      return InetAddress.getByName(s).getAddress();
-    } catch (UnknownHostException e) {
-      return null;
-    }
-  }
-
-  private static byte @Nullable [] parseIpv4(String s) {
-    String[] parts = s.split("\\.", -1);
-    if (parts.length != 4) {
-      return null;
-    }
-    byte[] out = new byte[4];
-    for (int i = 0; i < 4; i++) {
-      String p = parts[i];
-      if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || (p.length() > 1 && p.charAt(0) == '0')) {
-        return null;
-      }
-      int v = Integer.parseInt(p);
-      if (v > 255) {
-        return null;
-      }
-      out[i] = (byte) v;
-    }
-    return out;
-  }
-
   @Override
   public String toString() {
-    return "ClientAddressResolver[trusted=" + trusted + "]";
+    return "ClientAddressResolver[trusted=" + trusted + ", header=" + header.headerName() + "]";
   }
 
   /** An address range. */
@@ -226,9 +356,12 @@ public final class ClientAddressResolver {
       String s = text.strip();
       int slash = s.indexOf('/');
       String address = slash < 0 ? s : s.substring(0, slash);
-      byte[] bytes = parseLiteral(address);
+      if (address.length() > 2 && address.startsWith("[") && address.endsWith("]")) {
+        address = address.substring(1, address.length() - 1);
+      }
+      byte[] bytes = IpLiteral.parse(address);
       if (bytes == null) {
-        throw new IllegalArgumentException("not an IP address or CIDR range: \"" + dev.intakeauth.internal.LogSafe.text(text) + "\"");
+        throw new IllegalArgumentException("not an IP address or CIDR range: \"" + LogSafe.text(text) + "\"");
       }
       int prefix = bytes.length * 8;
       if (slash >= 0) {
@@ -238,19 +371,17 @@ public final class ClientAddressResolver {
           prefix = -1;
         }
         if (prefix < 0 || prefix > bytes.length * 8) {
-          throw new IllegalArgumentException("bad prefix length in \"" + dev.intakeauth.internal.LogSafe.text(text) + "\"");
+          throw new IllegalArgumentException("bad prefix length in \"" + LogSafe.text(text) + "\"");
         }
       }
       return new Cidr(bytes, prefix, s);
     }
 
     boolean contains(byte[] address) {
-      byte[] candidate = address;
+      // IPv4-mapped IPv6 and plain IPv4 compare as the same address.
+      byte[] candidate = address.length == network.length ? address : IpLiteral.unmapped(address);
       if (candidate.length != network.length) {
-        candidate = mapped(candidate, network.length);
-        if (candidate == null) {
-          return false;
-        }
+        return false;
       }
       int full = prefix / 8;
       for (int i = 0; i < full; i++) {
@@ -264,22 +395,6 @@ public final class ClientAddressResolver {
       }
       int mask = 0xFF << (8 - rest);
       return (candidate[full] & mask) == (network[full] & mask);
-    }
-
-    /** IPv4-mapped IPv6 ({@code ::ffff:a.b.c.d}) and plain IPv4 compare as the same address. */
-    private static byte @Nullable [] mapped(byte[] address, int length) {
-      if (address.length == 16 && length == 4) {
-        for (int i = 0; i < 10; i++) {
-          if (address[i] != 0) {
-            return null;
-          }
-        }
-        if (address[10] != (byte) 0xFF || address[11] != (byte) 0xFF) {
-          return null;
-        }
-        return java.util.Arrays.copyOfRange(address, 12, 16);
-      }
-      return null;
     }
 
     @Override

@@ -54,19 +54,6 @@ class AnonymousAccessTest {
     assertThat(limiter.tryAcquire("192.0.2.1", 30)).isNull();
   }
 
-  @Test
-  void aNewAddressInheritsTheEvictedAddresssSpentBucket() {
-    AnonymousRateLimiter limiter = AnonymousRateLimiter.builder().eventsPerSecond(1).maxClients(2).ticker(now::get).build();
-    assertThat(limiter.tryAcquire("10.0.0.1", 3)).isNull();
-    assertThat(limiter.tryAcquire("10.0.0.2", 3)).isNull();
-    // 10.0.0.1 is least recently seen; 10.0.0.3 takes over its empty bucket.
-    assertThat(limiter.tryAcquire("10.0.0.3", 1)).isNotNull();
-    assertThat(limiter.trackedClients()).isEqualTo(2);
-    // 10.0.0.2 was spent too; cycling through new addresses buys nothing.
-    assertThat(limiter.tryAcquire("10.0.0.4", 1)).isNotNull();
-    assertThat(limiter.tryAcquire("10.0.0.5", 1)).isNotNull();
-  }
-
   private static ClientAddressResolver.Headers headers(Map<String, List<String>> map) {
     return name -> map.getOrDefault(name, List.of());
   }
@@ -80,30 +67,11 @@ class AnonymousAccessTest {
   }
 
   @Test
-  void forwardingHeadersFromTrustedProxiesInSpecOrder() {
-    ClientAddressResolver resolver = ClientAddressResolver.trusting(List.of("10.0.0.0/8", "::1"));
-    assertThat(resolver.resolve("10.0.0.5", headers(Map.of("Forwarded", List.of("for=192.0.2.60;proto=http, for=10.0.0.7"), "X-Real-IP", List.of("5.6.7.8")))))
-        .isEqualTo("192.0.2.60");
-    assertThat(resolver.resolve("::1", headers(Map.of("Forwarded", List.of("For=\"[2001:db8:cafe::17]:4711\"")))))
-        .isEqualTo("2001:db8:cafe:0:0:0:0:17");
-    assertThat(resolver.resolve("10.0.0.5", headers(Map.of("X-Real-IP", List.of("5.6.7.8"), "X-Forwarded-For", List.of("1.1.1.1")))))
-        .isEqualTo("5.6.7.8");
-    // The client wrote the left part of the chain: the rightmost untrusted hop is the client.
-    assertThat(resolver.resolve("10.0.0.5", headers(Map.of("X-Forwarded-For", List.of("6.6.6.6, 198.51.100.2", "10.0.0.9")))))
-        .isEqualTo("198.51.100.2");
-    assertThat(resolver.resolve("10.0.0.5", headers(Map.of("X-Forwarded-For", List.of("10.0.0.8")))))
-        .isEqualTo("10.0.0.8");
-    assertThat(resolver.resolve("10.0.0.5", headers(Map.of("X-Forwarded-For", List.of("evil.example.com")))))
-        .as("names are never looked up").isEqualTo("10.0.0.5");
-    assertThat(resolver.resolve("10.0.0.5", headers(Map.of()))).isEqualTo("10.0.0.5");
-  }
-
-  @Test
   void trustedProxyRangesAreValidated() {
     assertThatThrownBy(() -> ClientAddressResolver.trusting(List.of("10.0.0.0/33"))).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> ClientAddressResolver.trusting(List.of("proxy.local"))).isInstanceOf(IllegalArgumentException.class);
     ClientAddressResolver single = ClientAddressResolver.trusting(List.of("192.168.1.1", "fd00::/8"));
-    var h = headers(Map.of("X-Real-IP", List.of("7.7.7.7")));
+    var h = headers(Map.of("X-Forwarded-For", List.of("7.7.7.7")));
     assertThat(single.resolve("192.168.1.1", h)).isEqualTo("7.7.7.7");
     assertThat(single.resolve("192.168.1.2", h)).isEqualTo("192.168.1.2");
     assertThat(single.resolve("fd12::1", h)).isEqualTo("7.7.7.7");

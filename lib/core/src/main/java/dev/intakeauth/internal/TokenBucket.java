@@ -35,11 +35,45 @@ public final class TokenBucket {
    * @param ticker the time source
    */
   public TokenBucket(long capacity, long refill, Duration period, Ticker ticker) {
+    this(capacity, refill, period, ticker, capacity);
+  }
+
+  /**
+   * Makes a bucket holding {@code initial} tokens to begin with.
+   *
+   * @param capacity the most tokens that can be saved up (the burst); positive
+   * @param refill tokens added per period; positive
+   * @param period the refill period
+   * @param ticker the time source
+   * @param initial tokens available now, from 0 to {@code capacity}
+   */
+  public TokenBucket(long capacity, long refill, Duration period, Ticker ticker, long initial) {
     this.ticker = ticker;
     this.capacity = Require.positive(capacity, "capacity");
     this.nanosPerToken = Math.max(1, period.toNanos() / Require.positive(refill, "refill"));
-    this.available = capacity;
+    if (initial < 0 || initial > capacity) {
+      throw new IllegalArgumentException("initial must be from 0 to the capacity, got " + initial);
+    }
+    this.available = initial;
     this.lastRefill = ticker.read();
+  }
+
+  /**
+   * The most tokens this bucket can hold: a larger {@link #tryTake(long)} can never succeed.
+   *
+   * @return the capacity
+   */
+  public long capacity() {
+    return capacity;
+  }
+
+  /**
+   * How long an empty bucket takes to fill up.
+   *
+   * @return nanoseconds
+   */
+  public long nanosToFill() {
+    return capacity * nanosPerToken;
   }
 
   /**
@@ -52,13 +86,18 @@ public final class TokenBucket {
   }
 
   /**
-   * Takes {@code n} tokens if there are that many; more than the capacity counts as the capacity.
+   * Takes {@code n} tokens if there are that many.
    *
-   * @param n how many, positive
+   * @param n how many, from 1 to the {@link #capacity()}
    * @return 0 if they were taken, otherwise the nanoseconds until there will be enough
+   * @throws IllegalArgumentException if {@code n} is more than the bucket can ever hold: charging
+   *     only the capacity would let any amount through at the price of one burst
    */
   public synchronized long tryTake(long n) {
-    long wanted = Math.min(n, capacity);
+    if (n < 1 || n > capacity) {
+      throw new IllegalArgumentException("cannot take " + n + " tokens from a bucket of " + capacity);
+    }
+    long wanted = n;
     refill();
     if (available >= wanted) {
       available -= wanted;
@@ -66,6 +105,15 @@ public final class TokenBucket {
     }
     long waited = ticker.read() - lastRefill;
     return Math.max(1, (wanted - available) * nanosPerToken - waited);
+  }
+
+  /**
+   * Returns tokens just taken, when a second limit refused what the first allowed.
+   *
+   * @param n how many; the bucket never holds more than its capacity
+   */
+  public synchronized void giveBack(long n) {
+    available = Math.min(capacity, available + n);
   }
 
   private void refill() {

@@ -1,6 +1,7 @@
 package dev.intakeauth.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -35,5 +36,28 @@ class TokenBucketTest {
       taken++;
     }
     assertThat(taken).isEqualTo(10);
+  }
+
+  @Test
+  void takingMoreThanTheCapacityIsRefusedNotChargedTheCapacity() {
+    TokenBucket bucket = new TokenBucket(10, Duration.ofSeconds(1), now::get);
+    assertThatThrownBy(() -> bucket.tryTake(11)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> bucket.tryTake(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(bucket.tryTake(10)).as("nothing was taken").isZero();
+    assertThat(bucket.capacity()).isEqualTo(10);
+    assertThat(bucket.nanosToFill()).isEqualTo(TimeUnit.SECONDS.toNanos(1));
+  }
+
+  @Test
+  void anEmptyStartingBucketFillsAtItsRateAndGivenBackTokensNeverOverfillIt() {
+    TokenBucket bucket = new TokenBucket(10, 10, Duration.ofSeconds(1), now::get, 0);
+    assertThat(bucket.tryTake(1)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
+    now.addAndGet(TimeUnit.MILLISECONDS.toNanos(500));
+    assertThat(bucket.tryTake(5)).isZero();
+    bucket.giveBack(5);
+    bucket.giveBack(100);
+    assertThat(bucket.tryTake(10)).isZero();
+    assertThat(bucket.tryTake(1)).isPositive();
+    assertThatThrownBy(() -> new TokenBucket(10, 10, Duration.ofSeconds(1), now::get, 11)).isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -175,9 +175,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
         .anonymousPolicy(AnonymousPolicy.builder()
             .allowAgents(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_AGENT)))
             .allowServices(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_SERVICE))).build())
-        .rateLimiter(AnonymousRateLimiter.builder()
-            .eventsPerSecond(settings.integer(ServerConfig.Setting.EVENT_LIMIT))
-            .maxClients(settings.integer(ServerConfig.Setting.IP_LIMIT)).build())
+        .rateLimiter(anonymousRateLimiter(settings))
         .clientAddresses(trustedProxies(settings))
         .serverTls(settings.tlsEnabled())
         .allowCredentialsOverPlainHttp(settings.bool(ServerConfig.Setting.ALLOW_PLAIN_HTTP_CREDENTIALS))
@@ -301,11 +299,39 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
 
   private static ClientAddressResolver trustedProxies(ServerConfig settings) {
     List<String> proxies = settings.list(ServerConfig.Setting.TRUSTED_PROXIES);
+    ServerConfig.Setting headerSetting = ServerConfig.Setting.FORWARDED_HEADER;
+    String name = settings.string(headerSetting);
+    ClientAddressResolver.ForwardedHeader header = switch (name.toLowerCase(java.util.Locale.ROOT)) {
+      case "x-forwarded-for" -> ClientAddressResolver.ForwardedHeader.X_FORWARDED_FOR;
+      case "forwarded" -> ClientAddressResolver.ForwardedHeader.FORWARDED;
+      case "x-real-ip" -> ClientAddressResolver.ForwardedHeader.X_REAL_IP;
+      default -> throw new ConfigException(headerSetting.key + ": expected x-forwarded-for, forwarded or x-real-ip");
+    };
     try {
-      return proxies.isEmpty() ? ClientAddressResolver.direct() : ClientAddressResolver.trusting(proxies);
+      return proxies.isEmpty() ? ClientAddressResolver.direct() : ClientAddressResolver.trusting(proxies, header);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(ServerConfig.Setting.TRUSTED_PROXIES.key + ": " + e.getMessage());
     }
+  }
+
+  private static AnonymousRateLimiter anonymousRateLimiter(ServerConfig settings) {
+    AnonymousRateLimiter.Builder limiter = AnonymousRateLimiter.builder()
+        .eventsPerSecond(settings.integer(ServerConfig.Setting.EVENT_LIMIT))
+        .maxClients(settings.integer(ServerConfig.Setting.IP_LIMIT));
+    ServerConfig.Setting prefix = ServerConfig.Setting.IPV6_PREFIX;
+    try {
+      limiter.ipv6PrefixLength(settings.integer(prefix));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(prefix.key + ": " + e.getMessage());
+    }
+    ServerConfig.Setting global = ServerConfig.Setting.GLOBAL_EVENT_LIMIT;
+    String text = settings.string(global);
+    try {
+      limiter.globalEventsPerSecond(Integer.parseInt(text));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(global.key + ": expected a whole number of events a second, or 0 for no ceiling");
+    }
+    return limiter.build();
   }
 
   /** Where the server listens, such as {@code https://127.0.0.1:8200}. */

@@ -53,11 +53,14 @@ public final class ServerConfig {
     ALLOW_SERVICE("apm-server.auth.anonymous.allow_service", Type.LIST, ""),
     EVENT_LIMIT("apm-server.auth.anonymous.rate_limit.event_limit", Type.POSITIVE_INT, "300"),
     IP_LIMIT("apm-server.auth.anonymous.rate_limit.ip_limit", Type.POSITIVE_INT, "1000"),
+    IPV6_PREFIX("intake-auth.anonymous.ipv6_prefix", Type.POSITIVE_INT, "64"),
+    GLOBAL_EVENT_LIMIT("intake-auth.anonymous.global_event_limit", Type.STRING, "0"),
     SSL_ENABLED("apm-server.ssl.enabled", Type.BOOLEAN, null),
     SSL_CERTIFICATE("apm-server.ssl.certificate", Type.STRING, null),
     SSL_KEY("apm-server.ssl.key", Type.STRING, null),
     KEYS_FILE("intake-auth.keys_file", Type.STRING, null),
     TRUSTED_PROXIES("intake-auth.trusted_proxies", Type.LIST, ""),
+    FORWARDED_HEADER("intake-auth.forwarded_header", Type.STRING, "x-forwarded-for"),
     ALLOW_PLAIN_HTTP_CREDENTIALS("intake-auth.allow_plain_http_credentials", Type.BOOLEAN, "false");
 
     final String key;

@@ -111,6 +111,6 @@ class ServerConfigTest {
     assertThat(parse("apm-server.auth.api_key.enabled: true\napm-server.auth.api_key.elasticsearch.hosts: [x]").elasticsearchTimeout())
         .isEqualTo(Duration.ofSeconds(5));
     assertThat(ServerConfig.knownSettings()).contains("apm-server.auth.api_key.limit", "intake-auth.trusted_proxies");
-    assertThat(List.of(ServerConfig.Setting.values())).allSatisfy(s -> assertThat(s.environmentName()).matches("[A-Z_]+"));
+    assertThat(List.of(ServerConfig.Setting.values())).allSatisfy(s -> assertThat(s.environmentName()).matches("[A-Z][A-Z0-9_]*"));
   }
 }
