@@ -45,7 +45,11 @@ const SCENARIOS = [
   { name: 'refused-origin', api: 2, expect: 'refused', rum: { allow_origins: ['http://shop.example', 'https://*.shop.example'] },
     about: 'allow_origins ["http://shop.example", "https://*.shop.example"] (nothing matches the page)' },
   { name: 'denied-service', api: 2, expect: 'denied', anonymous: { allow_service: ['shop-frontend'] },
+    status: 403, reason: `unauthorized: anonymous access not permitted for service \\"${SERVICE}\\"`,
     about: 'allowed origin, but apm-server.auth.anonymous.allow_service ["shop-frontend"] excludes the page\'s service' },
+  { name: 'rate-limited', api: 2, expect: 'denied', anonymous: { 'rate_limit.event_limit': 1 },
+    status: 429, reason: 'too many requests: rate limit exceeded',
+    about: 'allowed origin, but apm-server.auth.anonymous.rate_limit.event_limit 1 (burst 3) is below one batch' },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -116,13 +120,14 @@ async function startIntakeServer(dir, scenario, token) {
   const port = await freePort();
   const list = (values) => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
   const lines = ['apm-server:', `  host: "127.0.0.1:${port}"`, '  rum:', '    enabled: true'];
-  for (const [key, values] of Object.entries(scenario.rum || {})) {
-    lines.push(`    ${key}: ${list(values)}`);
+  const value = (v) => (Array.isArray(v) ? list(v) : JSON.stringify(v));
+  for (const [key, v] of Object.entries(scenario.rum || {})) {
+    lines.push(`    ${key}: ${value(v)}`);
   }
   if (scenario.anonymous) {
     lines.push('  auth:', '    anonymous:');
-    for (const [key, values] of Object.entries(scenario.anonymous)) {
-      lines.push(`      ${key}: ${list(values)}`);
+    for (const [key, v] of Object.entries(scenario.anonymous)) {
+      lines.push(`      ${key}: ${value(v)}`);
     }
   }
   // The secret token comes from the environment; plain-HTTP credentials are allowed only so that this
@@ -451,8 +456,8 @@ async function runScenario(scenario, page0, dir, token, versions) {
       // its reason, not an opaque network error.
       check(preflights.length >= 1 && preflights.every((p) => p.status === 200 && p.responseHeaders?.['access-control-allow-origin'] === origin),
         `preflights: 200 with Access-Control-Allow-Origin ${origin} (${preflights.map((p) => `${p.status} ${p.responseHeaders?.['access-control-allow-origin'] ?? 'no ACAO'}`).join(', ') || 'none seen'})`);
-      check(posts.length >= 1 && posts.every((r) => r.status === 403 && !r.failed && r.responseHeaders['access-control-allow-origin'] === origin),
-        `every event POST: 403 with Access-Control-Allow-Origin ${origin}, readable by the page (${posts.map((r) => r.status ?? r.failed?.cors?.corsError ?? r.failed?.errorText).join(', ') || 'none seen'})`);
+      check(posts.length >= 1 && posts.every((r) => r.status === scenario.status && !r.failed && r.responseHeaders['access-control-allow-origin'] === origin),
+        `every event POST: ${scenario.status} with Access-Control-Allow-Origin ${origin}, readable by the page (${posts.map((r) => r.status ?? r.failed?.cors?.corsError ?? r.failed?.errorText).join(', ') || 'none seen'})`);
       const bodies = [];
       for (const r of posts) {
         try {
@@ -463,9 +468,9 @@ async function runScenario(scenario, page0, dir, token, versions) {
         }
       }
       result.deniedBodies = bodies;
-      const reason = `anonymous access not permitted for service \\"${SERVICE}\\"`;
-      check(bodies.length >= 1 && bodies.every((b) => b.includes(reason)), `the page received the reason ${reason} (${bodies.join(' | ')})`);
-      check(result.console.some((l) => /Failed sending events.*HTTP status: 403/.test(l)), 'the agent logged "Failed sending events! ... HTTP status: 403"');
+      check(bodies.length >= 1 && bodies.every((b) => b.includes(scenario.reason)), `the page received the reason ${scenario.reason} (${bodies.join(' | ')})`);
+      check(result.console.some((l) => new RegExp(`Failed sending events.*HTTP status: ${scenario.status}`).test(l)),
+        `the agent logged "Failed sending events! ... HTTP status: ${scenario.status}"`);
       check(delta === 0, `the server accepted no event: +${delta}`);
     } else {
       // APM Server's rules: a preflight from an origin not allowed is answered without
