@@ -3,7 +3,6 @@ package dev.intakeauth.servlet;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -51,9 +50,10 @@ public final class CorsPolicy {
     boolean opaque = false;
     for (String raw : origins) {
       Objects.requireNonNull(raw, "origin pattern");
-      String p = raw.strip().toLowerCase(Locale.ROOT);
-      if (p.isEmpty() || p.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
-        throw new IllegalArgumentException("an origin pattern is non-empty, without white space or control characters");
+      String p = asciiLowerCase(raw.strip());
+      if (p == null || p.isEmpty()) {
+        throw new IllegalArgumentException(
+            "an origin pattern is non-empty printable ASCII, without white space (write international host names in punycode, xn--)");
       }
       o.add(p);
       if (p.equals("*")) {
@@ -98,7 +98,7 @@ public final class CorsPolicy {
    *     empty allows no cross-origin request
    * @param extraHeaders headers allowed besides {@link #DEFAULT_HEADERS}, such as {@code X-Tenant}
    * @return the policy
-   * @throws IllegalArgumentException if a pattern has white space or a header is not a header name
+   * @throws IllegalArgumentException if a pattern is not printable ASCII or a header is not a header name
    */
   public static CorsPolicy of(List<String> origins, List<String> extraHeaders) {
     return new CorsPolicy(origins, extraHeaders);

@@ -47,9 +47,18 @@ import org.slf4j.LoggerFactory;
  * request attribute {@link RequestAuthorization#ATTRIBUTE} and an {@link IntakePrincipal} as
  * {@code getUserPrincipal()}; {@code isUserInRole("event:write")} tells whether a privilege is held.
  *
+ * <p>The route table matches the path first: a method the path's routes do not list is answered
+ * 405 with {@code Allow}, before any lookup. On routes with a {@link CorsPolicy} (the RUM routes of
+ * {@link RouteTable#apm()}), a preflight {@code OPTIONS} is answered 200 before any authentication,
+ * costing no lookup, budget or rate-limit token; a request from an origin the policy does not allow
+ * is 403, and one from an allowed origin gets it echoed in {@code Access-Control-Allow-Origin}.
+ * Requests without {@code Origin} are not cross-origin and go on as usual.
+ *
  * <p>When an API key has to be looked up in its backend and the request supports async processing,
  * the filter starts async processing instead of holding the container thread, and dispatches the
- * request again once the answer is in (map the filter for {@link DispatcherType#ASYNC} too).
+ * request again once the answer is in (map the filter for {@link DispatcherType#ASYNC} too). A
+ * denial is written on a container thread ({@link AsyncContext#start}), never on the thread that
+ * completed the lookup, so a client that stops reading cannot stall the backend's threads.
  * Otherwise it waits, bounded by the backend's deadline. Cache hits never wait.
  *
  * <p>Credentials that arrive over plain HTTP ({@code isSecure()} false) are refused with a 403
@@ -172,6 +181,8 @@ public final class IntakeAuthFilter implements Filter {
       if (!origins.isEmpty()) {
         if (origins.size() == 1 && cors.allows(origins.get(0))) {
           response.setHeader("Access-Control-Allow-Origin", origins.get(0));
+          // read on the actual answer, not the preflight: the agent caches its configuration by it
+          response.setHeader("Access-Control-Expose-Headers", "Etag");
         } else {
           DenialResponse.closeIfBody(request, response);
           DenialResponse.write(response, 403, "origin: '" + String.join(", ", origins) + "' is not allowed", null, List.of());
@@ -221,18 +232,26 @@ public final class IntakeAuthFilter implements Filter {
       RequestAuthorization decision = decide(route, result, client);
       if (decision.result() instanceof AuthResult.Denied denied && route.access() != Access.OPTIONAL) {
         // This is the backend's thread: a client that does not read must stall a container thread, not it.
-        ac.start(() -> {
-          try {
-            deny(request, response, denied);
-          } catch (IOException | RuntimeException e) {
-            LOG.debug("could not send a denial: {}", e.getClass().getSimpleName());
-          } finally {
-            ac.complete();
-          }
-        });
+        try {
+          ac.start(() -> {
+            try {
+              deny(request, response, denied);
+            } catch (IOException | RuntimeException e) {
+              LOG.debug("could not send a denial: {}", e.getClass().getSimpleName());
+            } finally {
+              ac.complete();
+            }
+          });
+        } catch (IllegalStateException e) {
+          LOG.debug("the request ended before its denial: {}", e.getClass().getSimpleName());
+        }
       } else {
         request.setAttribute(RequestAuthorization.ATTRIBUTE, decision);
-        ac.dispatch();
+        try {
+          ac.dispatch();
+        } catch (IllegalStateException e) {
+          LOG.debug("the request ended before its answer: {}", e.getClass().getSimpleName());
+        }
       }
     });
   }

@@ -111,23 +111,6 @@ public final class RouteTable {
   }
 
   /**
-   * The route for a request that the filter would hand on.
-   *
-   * @param method the request's method
-   * @param path the request's path within the application
-   * @return the route that serves it, or the fallback for paths the table does not name; null for a
-   *     preflight, a method the path does not list, or an unnamed path passed untouched
-   * @see #resolve
-   */
-  public @Nullable Route match(String method, String path) {
-    Match m = resolve(method, path);
-    if (m instanceof Match.Found f) {
-      return f.route();
-    }
-    return m instanceof Match.Unlisted u ? u.otherwise() : null;
-  }
-
-  /**
    * The routes, in order.
    *
    * @return the routes

@@ -56,5 +56,6 @@ class CorsPolicyTest {
     assertThat(CorsPolicy.of(List.of("*"), List.of("X-Tenant", "content-type")).allowHeaders()).isEqualTo("Content-Type, Content-Encoding, Accept, X-Tenant");
     assertThatThrownBy(() -> CorsPolicy.of(List.of("*"), List.of("X-A\r\nSet-Cookie: x"))).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> CorsPolicy.of(List.of("https://a b"), List.of())).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> CorsPolicy.of(List.of("https://b\u00fccher.example"), List.of())).hasMessageContaining("punycode");
   }
 }

@@ -218,6 +218,8 @@ class MethodsAndCorsTest {
     HttpResponse<String> config = send(globs, "GET", "/config/v1/rum/agents", Map.of("Origin", "http://localhost:4200"));
     assertThat(config.statusCode()).isEqualTo(202);
     assertThat(config.headers().allValues("Access-Control-Allow-Origin")).containsExactly("http://localhost:4200");
+    assertThat(config.headers().allValues("Access-Control-Expose-Headers")).containsExactly("Etag");
+    assertThat(config.headers().allValues("Access-Control-Allow-Credentials")).isEmpty();
     // a denial is readable by the page, so the agent can log why
     HttpResponse<String> denied = send(globs, "POST", "/intake/v2/rum/events", Map.of("Origin", "https://shop.good.example", "Authorization", "Bearer wrong"));
     assertThat(denied.statusCode()).isEqualTo(401);

@@ -171,11 +171,11 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     Authenticator authenticator = auth.anonymous(anonymous).build();
 
     IntakeAuthFilter filter = IntakeAuthFilter.builder(authenticator)
-        .routes(RouteTable.apm(corsPolicy(settings)))
         .anonymousPolicy(AnonymousPolicy.builder()
             .allowAgents(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_AGENT)))
             .allowServices(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_SERVICE))).build())
         .rateLimiter(anonymousRateLimiter(settings))
+        .routes(RouteTable.apm(cors(settings)))
         .clientAddresses(trustedProxies(settings))
         .serverTls(settings.tlsEnabled())
         .allowCredentialsOverPlainHttp(settings.bool(ServerConfig.Setting.ALLOW_PLAIN_HTTP_CREDENTIALS))
@@ -280,11 +280,9 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
         .cached(b -> b.newKeysPerMinute(limit).limitSettingName(ServerConfig.Setting.API_KEY_LIMIT.key));
   }
 
-  /** The browser routes' CORS policy: {@code apm-server.rum.allow_origins} and {@code .allow_headers}. */
-  private static CorsPolicy corsPolicy(ServerConfig settings) {
+  private static CorsPolicy cors(ServerConfig settings) {
     List<String> origins = settings.list(ServerConfig.Setting.RUM_ALLOW_ORIGINS);
     List<String> headers = settings.list(ServerConfig.Setting.RUM_ALLOW_HEADERS);
-    // Checked one at a time, so that the message names the setting at fault.
     try {
       CorsPolicy.of(origins, List.of());
     } catch (IllegalArgumentException e) {
