@@ -425,6 +425,8 @@ async function runScenario(scenario, page0, dir, token, versions) {
     if (scenario.expect === 'accepted') {
       check(config.length >= 1 && config.every((r) => r.status === 200 && !r.failed && r.responseHeaders['access-control-allow-origin'] === origin),
         `central config GET /config/v1/rum/agents: 200 with Access-Control-Allow-Origin ${origin}, not blocked (${config.map((r) => r.status ?? r.failed?.cors?.corsError ?? r.failed?.errorText).join(', ') || 'not seen'})`);
+      check(config.length >= 1 && config.every((r) => (r.responseHeaders?.['access-control-expose-headers'] || '').toLowerCase().split(/\s*,\s*/).includes('etag')),
+        `the central config answer lets the agent read its Etag (Access-Control-Expose-Headers: ${config.map((r) => r.responseHeaders?.['access-control-expose-headers'] ?? 'absent').join(', ')})`);
       check(posts.length >= 1 && preflights.length >= 1, `preflights seen before the event POSTs (${preflights.length} preflight(s), ${posts.length} POST(s))`);
       for (const p of preflights) {
         const h = p.responseHeaders || {};
