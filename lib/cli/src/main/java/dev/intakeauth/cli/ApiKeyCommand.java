@@ -199,6 +199,11 @@ public final class ApiKeyCommand implements Callable<Integer> {
     } else if (admin) {
       throw new IllegalArgumentException("no administrator credentials: give --username and --password, or --admin-api-key");
     }
+    if (verificationMode == VerificationMode.NONE) {
+      // The library logs this too, but the tool's own logging is silent.
+      sub.commandLine().getErr().println("Warning: Elasticsearch's TLS certificate and host name are not checked (verification mode none);"
+          + " any server in between receives the credentials. Use it for tests only.");
+    }
     return ApiKeyManager.create(b.build());
   }
 
@@ -288,10 +293,8 @@ public final class ApiKeyCommand implements Callable<Integer> {
     }
     if (ex.getArgSpec() != null) {
       ArgSpec a = ex.getArgSpec();
-      String hint = a.type() == VerificationMode.class ? ": expected full, certificate or none" : "";
-      String env = a instanceof OptionSpec o && o.defaultValue() != null && o.defaultValue().startsWith("${env:")
-          ? " (or its environment variable)" : "";
-      return "invalid value for option " + name(a) + env + hint;
+      String hint = a.type() == VerificationMode.class ? " (or ELASTICSEARCH_SSL_VERIFICATION_MODE): expected full, certificate or none" : "";
+      return "invalid value for option " + name(a) + hint;
     }
     return "the command line is not valid";
   }
@@ -318,8 +321,9 @@ public final class ApiKeyCommand implements Callable<Integer> {
     if (!shown.isEmpty() && hidden > 0) {
       out.append(" and ").append(hidden).append(" more argument").append(hidden > 1 ? "s" : "").append(" (not shown)");
     }
+    // Suggestions for a token that is not shown would hint at what it was.
     List<String> suggestions = u.getSuggestions().stream().filter(known::contains).toList();
-    if (!suggestions.isEmpty()) {
+    if (!shown.isEmpty() && !suggestions.isEmpty()) {
       out.append("; did you mean ").append(String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size())))).append('?');
     }
     return out.toString();
