@@ -198,6 +198,10 @@ public final class ElasticsearchConnection {
   }
 
   private static HttpHost host(String url) {
+    // Any '@': a password may hold '/' or '#', which would end the URL's user part early when parsed.
+    if (url.contains("@")) {
+      throw new IllegalArgumentException("an Elasticsearch host URL must not carry credentials; use basicAuth or apiKey");
+    }
     URI uri;
     try {
       uri = URI.create(url.strip());
@@ -205,9 +209,6 @@ public final class ElasticsearchConnection {
       throw new IllegalArgumentException("an Elasticsearch host is not a valid URL");
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (uri.getRawUserInfo() != null || (uri.getRawAuthority() != null && uri.getRawAuthority().contains("@"))) {
-      throw new IllegalArgumentException("an Elasticsearch host URL must not carry credentials; use basicAuth or apiKey");
-    }
     if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
       throw new IllegalArgumentException("an Elasticsearch host must be an http or https URL with a host name");
     }

@@ -45,6 +45,7 @@ public final class ServerConfig {
     ES_TIMEOUT("apm-server.auth.api_key.elasticsearch.timeout", Type.DURATION, "5s"),
     ES_CA("apm-server.auth.api_key.elasticsearch.ssl.certificate_authorities", Type.LIST, null),
     ES_FINGERPRINT("apm-server.auth.api_key.elasticsearch.ssl.ca_trusted_fingerprint", Type.STRING, null),
+    ES_VERIFICATION_MODE("apm-server.auth.api_key.elasticsearch.ssl.verification_mode", Type.STRING, "full"),
     RUM_ENABLED("apm-server.rum.enabled", Type.BOOLEAN, "false"),
     ANONYMOUS_ENABLED("apm-server.auth.anonymous.enabled", Type.BOOLEAN, null),
     ALLOW_AGENT("apm-server.auth.anonymous.allow_agent", Type.LIST, "rum-js,js-base"),
@@ -298,6 +299,7 @@ public final class ServerConfig {
   }
 
   private void check() {
+    checkElasticsearch();
     String host = string(Setting.HOST);
     int colon = host.lastIndexOf(':');
     if (colon <= 0) {
@@ -325,6 +327,25 @@ public final class ServerConfig {
     }
     if (anonymousEnabled() && secretToken() == null && !apiKeysEnabled()) {
       throw new ConfigException(Setting.ANONYMOUS_ENABLED.key + ": anonymous access needs a secret token or API keys (without them every request is let in)");
+    }
+  }
+
+  /**
+   * Runs while the settings are read, before anything logs them: a host URL carrying a user and
+   * password is refused here, with a message that repeats neither.
+   */
+  private void checkElasticsearch() {
+    for (String h : elasticsearchHosts()) {
+      // Any '@': a password may hold '/' or '#', which would end a parsed URL's user part early.
+      if (h.contains("@")) {
+        throw new ConfigException(Setting.ES_HOSTS.key + ": a host must not carry a user name or password"
+            + " (API keys are checked with each agent's own key)");
+      }
+    }
+    try {
+      dev.intakeauth.elasticsearch.VerificationMode.parse(string(Setting.ES_VERIFICATION_MODE));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(Setting.ES_VERIFICATION_MODE.key + ": expected full, certificate or none");
     }
   }
 
@@ -397,6 +418,10 @@ public final class ServerConfig {
   @Nullable Path tlsKey() {
     String f = optional(Setting.SSL_KEY);
     return f == null ? null : resolve(f);
+  }
+
+  dev.intakeauth.elasticsearch.VerificationMode elasticsearchVerificationMode() {
+    return dev.intakeauth.elasticsearch.VerificationMode.parse(string(Setting.ES_VERIFICATION_MODE));
   }
 
   Duration elasticsearchTimeout() {
