@@ -174,10 +174,12 @@ public final class ElasticsearchConnection {
    * carry addresses or certificate details that do not help).
    */
   static String describe(Throwable failure) {
-    Throwable root = failure;
-    int depth = 0;
-    for (Throwable e = failure; e != null && depth++ < 20; e = e.getCause()) {
-      root = e;
+    List<Throwable> chain = new ArrayList<>();
+    for (Throwable e = failure; e != null && chain.size() < 20; e = e.getCause()) {
+      chain.add(e);
+    }
+    // Network causes first: a TLS exception may only wrap a timeout.
+    for (Throwable e : chain) {
       if (e instanceof java.net.ConnectException) {
         return "connection refused";
       }
@@ -187,6 +189,8 @@ public final class ElasticsearchConnection {
       if (e instanceof java.net.UnknownHostException) {
         return "unknown host";
       }
+    }
+    for (Throwable e : chain) {
       if (e instanceof javax.net.ssl.SSLPeerUnverifiedException) {
         return "TLS: the server's certificate does not name this host (verification mode full)";
       }
@@ -194,7 +198,7 @@ public final class ElasticsearchConnection {
         return "TLS handshake failed (is the CA certificate or fingerprint right?)";
       }
     }
-    return root.getClass().getSimpleName();
+    return chain.get(chain.size() - 1).getClass().getSimpleName();
   }
 
   private static HttpHost host(String url) {
