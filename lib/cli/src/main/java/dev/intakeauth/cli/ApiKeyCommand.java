@@ -10,19 +10,32 @@ import dev.intakeauth.elasticsearch.ApiKeyManager;
 import dev.intakeauth.elasticsearch.ElasticsearchConnection;
 import dev.intakeauth.elasticsearch.KeyManagementException;
 import dev.intakeauth.elasticsearch.ServerKeyRole;
+import dev.intakeauth.elasticsearch.VerificationMode;
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
@@ -30,7 +43,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code apikey}: creates, inspects, verifies and invalidates the API keys of APM agents and intake
  * servers in Elasticsearch. Exit code 0 on success, 1 when the work failed, 2 for a usage error;
- * every error is one line on standard error.
+ * every error is one line on standard error, and never repeats a value given on the command line
+ * (a mistyped option can put a password where a name was expected). Secrets can come from the
+ * environment, from standard input ({@code --password-stdin}, {@code --credentials-stdin}) or from
+ * a prompt without echo when a terminal is attached, rather than from the command line.
  */
 @Command(name = "apikey", mixinStandardHelpOptions = true, version = "apikey (intake-auth) 0.1.0",
     description = "Manage the API keys of APM agents and intake servers in Elasticsearch.",
@@ -39,8 +55,41 @@ import picocli.CommandLine.Spec;
 public final class ApiKeyCommand implements Callable<Integer> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern LONG_OPTION = Pattern.compile("--[A-Za-z][A-Za-z0-9-]{0,30}");
+  private static final Pattern SHORT_OPTION = Pattern.compile("-[A-Za-z]");
+  private static final Pattern WORD = Pattern.compile("[a-z][a-z0-9-]{0,30}");
+
+  /**
+   * Where secrets that are not on the command line come from: standard input, or a prompt on the
+   * terminal.
+   */
+  interface Input {
+    /** Standard input. */
+    InputStream stdin();
+
+    /** Asks for a secret without echoing it; null when no terminal is attached. */
+    char @Nullable [] prompt(String question);
+
+    /** The process's standard input and terminal. */
+    static Input system() {
+      return new Input() {
+        @Override
+        public InputStream stdin() {
+          return System.in;
+        }
+
+        @Override
+        public char @Nullable [] prompt(String question) {
+          Console console = terminal();
+          return console == null ? null : console.readPassword("%s", question);
+        }
+      };
+    }
+  }
 
   @Spec CommandSpec spec;
+
+  private Input input = Input.system();
 
   /** Made by picocli. */
   public ApiKeyCommand() {}
@@ -60,10 +109,17 @@ public final class ApiKeyCommand implements Callable<Integer> {
    * @return the command line
    */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new ApiKeyCommand());
+    return commandLine(Input.system());
+  }
+
+  /** The tool, reading secrets from {@code input} rather than the process's standard input and terminal. */
+  static CommandLine commandLine(Input input) {
+    ApiKeyCommand tool = new ApiKeyCommand();
+    tool.input = input;
+    CommandLine cl = new CommandLine(tool);
     cl.setParameterExceptionHandler((ex, args) -> {
       String sub = ex.getCommandLine().getCommandName();
-      ex.getCommandLine().getErr().println("Error: " + ex.getMessage() + " (see 'apikey" + ("apikey".equals(sub) ? "" : " " + sub) + " --help')");
+      ex.getCommandLine().getErr().println("Error: " + usageMessage(ex, args) + " (see 'apikey" + ("apikey".equals(sub) ? "" : " " + sub) + " --help')");
       return 2;
     });
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -91,8 +147,12 @@ public final class ApiKeyCommand implements Callable<Integer> {
   @Option(scope = ScopeType.INHERIT, names = {"-u", "--username"}, defaultValue = "${env:ELASTICSEARCH_USERNAME}", description = "Administrator user (env ELASTICSEARCH_USERNAME).")
   @Nullable String username;
 
-  @Option(scope = ScopeType.INHERIT, names = {"-p", "--password"}, defaultValue = "${env:ELASTICSEARCH_PASSWORD}", description = "Administrator password (env ELASTICSEARCH_PASSWORD).")
+  @Option(scope = ScopeType.INHERIT, names = {"-p", "--password"}, defaultValue = "${env:ELASTICSEARCH_PASSWORD}",
+      description = "Administrator password (env ELASTICSEARCH_PASSWORD). Without it, --password-stdin, or a prompt on a terminal.")
   @Nullable String password;
+
+  @Option(scope = ScopeType.INHERIT, names = "--password-stdin", description = "Read the administrator password from the first line of standard input.")
+  boolean passwordStdin;
 
   @Option(scope = ScopeType.INHERIT, names = "--admin-api-key", defaultValue = "${env:ELASTICSEARCH_API_KEY}",
       description = "Administrator API key, base64(id:api_key) or id:api_key (env ELASTICSEARCH_API_KEY).")
@@ -102,11 +162,30 @@ public final class ApiKeyCommand implements Callable<Integer> {
   @Nullable Path caCert;
 
   @Option(scope = ScopeType.INHERIT, names = "--ca-fingerprint", defaultValue = "${env:ELASTICSEARCH_CA_FINGERPRINT}",
-      description = "Trust a certificate with this SHA-256 fingerprint (env ELASTICSEARCH_CA_FINGERPRINT).")
+      description = "Trust the CA certificate with this SHA-256 fingerprint when the server presents it in its chain"
+          + " (env ELASTICSEARCH_CA_FINGERPRINT).")
   @Nullable String caFingerprint;
 
-  ApiKeyManager manager(boolean admin) {
-    ElasticsearchConnection.Builder b = ElasticsearchConnection.builder().hosts(urls).socketTimeout(java.time.Duration.ofSeconds(30));
+  @Option(scope = ScopeType.INHERIT, names = "--verification-mode", paramLabel = "MODE", converter = VerificationModeConverter.class,
+      defaultValue = "${env:ELASTICSEARCH_SSL_VERIFICATION_MODE:-full}",
+      description = "TLS checks: full (certificate chain and host name), certificate (chain only) or none (nothing: tests only)"
+          + " (env ELASTICSEARCH_SSL_VERIFICATION_MODE; default ${DEFAULT-VALUE}).")
+  VerificationMode verificationMode = VerificationMode.FULL;
+
+  /** full, certificate, none, as Elastic names them. */
+  static final class VerificationModeConverter implements CommandLine.ITypeConverter<VerificationMode> {
+    @Override
+    public VerificationMode convert(String value) {
+      return VerificationMode.parse(value);
+    }
+  }
+
+  ApiKeyManager manager(CommandSpec sub, boolean admin) {
+    if (passwordStdin && given(sub, "--password")) {
+      throw usage(sub, "give --password or --password-stdin, not both");
+    }
+    ElasticsearchConnection.Builder b = ElasticsearchConnection.builder().hosts(urls).socketTimeout(java.time.Duration.ofSeconds(30))
+        .verificationMode(verificationMode);
     if (caCert != null) {
       b.caCertificate(caCert);
     }
@@ -116,14 +195,158 @@ public final class ApiKeyCommand implements Callable<Integer> {
     if (adminApiKey != null && !adminApiKey.isBlank()) {
       b.apiKey(adminApiKey);
     } else if (username != null && !username.isBlank()) {
-      if (password == null) {
-        throw new IllegalArgumentException("--username needs --password (or ELASTICSEARCH_PASSWORD)");
-      }
-      b.basicAuth(username, password);
+      b.basicAuth(username, password(sub));
     } else if (admin) {
       throw new IllegalArgumentException("no administrator credentials: give --username and --password, or --admin-api-key");
     }
+    if (verificationMode == VerificationMode.NONE) {
+      // The library logs this too, but the tool's own logging is silent.
+      sub.commandLine().getErr().println("Warning: Elasticsearch's TLS certificate and host name are not checked (verification mode none);"
+          + " any server in between receives the credentials. Use it for tests only.");
+    }
     return ApiKeyManager.create(b.build());
+  }
+
+  /** The password: standard input when asked, else the option or environment, else a prompt on the terminal. */
+  private String password(CommandSpec sub) {
+    if (passwordStdin) {
+      return stdinLine(sub, "--password-stdin", "password");
+    }
+    if (password != null) {
+      return password;
+    }
+    char[] typed = input.prompt("Password for " + username + ": ");
+    if (typed == null) {
+      throw usage(sub, "--username needs --password, --password-stdin or ELASTICSEARCH_PASSWORD (no terminal to ask on)");
+    }
+    return new String(typed);
+  }
+
+  /** One line of standard input, without its line end; a secret, so never part of a message. */
+  String stdinLine(CommandSpec sub, String option, String what) {
+    if (passwordStdin && !"--password-stdin".equals(option)) {
+      throw usage(sub, "--password-stdin and " + option + " cannot both read standard input");
+    }
+    String line;
+    try {
+      line = new BufferedReader(new InputStreamReader(input.stdin(), StandardCharsets.UTF_8)).readLine();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(option + ": cannot read standard input (" + e.getClass().getSimpleName() + ")");
+    }
+    if (line == null || line.isEmpty()) {
+      throw new IllegalArgumentException(option + ": no " + what + " on standard input");
+    }
+    return line;
+  }
+
+  /** Asks on the terminal; null when there is none. */
+  char @Nullable [] prompt(String question) {
+    return input.prompt(question);
+  }
+
+  /** Whether an option was given on the command line (not taken from the environment), before or after the subcommand. */
+  private boolean given(CommandSpec sub, String option) {
+    return matched(sub.commandLine(), option) || matched(spec.commandLine(), option);
+  }
+
+  private static boolean matched(CommandLine cl, String option) {
+    CommandLine.ParseResult r = cl.getParseResult();
+    return r != null && r.hasMatchedOption(option);
+  }
+
+  /** A usage error (exit code 2) whose message is ours alone. */
+  static ParameterException usage(CommandSpec sub, String message) {
+    return new UsageError(sub.commandLine(), message);
+  }
+
+  /** A usage error raised by the tool itself, with a message that holds no value from the command line. */
+  static final class UsageError extends ParameterException {
+    private static final long serialVersionUID = 1L;
+
+    UsageError(CommandLine cl, String message) {
+      super(cl, message);
+    }
+  }
+
+  /**
+   * The message for a usage error, built from the command's own option names, never from the
+   * arguments: picocli's messages quote them, and a mistyped option puts a password among them.
+   */
+  static String usageMessage(ParameterException ex, String[] args) {
+    if (ex instanceof UsageError) {
+      return ex.getMessage();
+    }
+    CommandSpec spec = ex.getCommandLine().getCommandSpec();
+    if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+      return unmatched(u, spec, args);
+    }
+    if (ex instanceof CommandLine.MissingParameterException m) {
+      List<String> names = new ArrayList<>();
+      m.getMissing().forEach(a -> names.add(name(a)));
+      String which = String.join(", ", names);
+      return m.getMessage() != null && m.getMessage().startsWith("Missing required option")
+          ? "missing required option" + (names.size() > 1 ? "s " : " ") + which
+          : "option " + which + " needs a value";
+    }
+    if (ex instanceof CommandLine.OverwrittenOptionException o) {
+      return "option " + name(o.getOverwritten()) + " is given more than once";
+    }
+    if (ex.getArgSpec() != null) {
+      ArgSpec a = ex.getArgSpec();
+      String hint = a.type() == VerificationMode.class ? " (or ELASTICSEARCH_SSL_VERIFICATION_MODE): expected full, certificate or none" : "";
+      return "invalid value for option " + name(a) + hint;
+    }
+    return "the command line is not valid";
+  }
+
+  private static String unmatched(CommandLine.UnmatchedArgumentException u, CommandSpec spec, String[] args) {
+    Set<String> known = new LinkedHashSet<>(spec.optionsMap().keySet());
+    known.addAll(spec.subcommands().keySet());
+    List<String> shown = new ArrayList<>();
+    int hidden = 0;
+    for (String token : u.getUnmatched()) {
+      String name = token.contains("=") ? token.substring(0, token.indexOf('=')) : token;
+      boolean optionName = (LONG_OPTION.matcher(name).matches() || SHORT_OPTION.matcher(name).matches())
+          && known.stream().noneMatch(k -> name.startsWith(k) && name.length() > k.length());
+      // Only the first unmatched token is named: the next one may be the value of a mistyped option.
+      if (shown.isEmpty() && hidden == 0 && optionName) {
+        shown.add("unknown option '" + name + "'");
+      } else if (shown.isEmpty() && hidden == 0 && args.length > 0 && token.equals(args[0]) && WORD.matcher(token).matches()) {
+        shown.add("unknown command '" + token + "'");
+      } else {
+        hidden++;
+      }
+    }
+    StringBuilder out = new StringBuilder(shown.isEmpty() ? "unexpected argument" + (hidden > 1 ? "s" : "") + " (not shown)" : shown.get(0));
+    if (!shown.isEmpty() && hidden > 0) {
+      out.append(" and ").append(hidden).append(" more argument").append(hidden > 1 ? "s" : "").append(" (not shown)");
+    }
+    // Suggestions for a token that is not shown would hint at what it was.
+    List<String> suggestions = u.getSuggestions().stream().filter(known::contains).toList();
+    if (!shown.isEmpty() && !suggestions.isEmpty()) {
+      out.append("; did you mean ").append(String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size())))).append('?');
+    }
+    return out.toString();
+  }
+
+  private static String name(ArgSpec a) {
+    return a instanceof OptionSpec o ? "'" + o.longestName() + "'" : "'" + a.paramLabel() + "'";
+  }
+
+  /** The terminal, when one is attached to both standard input and output. */
+  static @Nullable Console terminal() {
+    Console console = System.console();
+    if (console == null) {
+      return null;
+    }
+    try {
+      // From Java 22 a console may stand for redirected streams; isTerminal() tells them apart.
+      return Boolean.TRUE.equals(Console.class.getMethod("isTerminal").invoke(console)) ? console : null;
+    } catch (NoSuchMethodException e) {
+      return console;
+    } catch (ReflectiveOperationException e) {
+      return null;
+    }
   }
 
   /** The APM privilege flags. */
@@ -146,7 +369,11 @@ public final class ApiKeyCommand implements Callable<Integer> {
         if (n.isBlank()) {
           throw new IllegalArgumentException("--privilege needs a privilege name, such as event:write");
         }
-        out.add(Privilege.of(n.strip()));
+        try {
+          out.add(Privilege.of(n.strip()));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("--privilege: not a privilege name, such as event:write");
+        }
       }
       if (ingest) {
         out.add(Privilege.EVENT_WRITE);
@@ -282,7 +509,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      try (ApiKeyManager keys = connection.manager(true)) {
+      try (ApiKeyManager keys = connection.manager(spec, true)) {
         ApiKeyManager.CreatedKey key = keys.createAgentKey(name, privileges.privileges(), expiration);
         printCreated(key, false);
       }
@@ -327,7 +554,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
       if (monitoring) {
         roles.add(ServerKeyRole.MONITORING);
       }
-      try (ApiKeyManager keys = connection.manager(true)) {
+      try (ApiKeyManager keys = connection.manager(spec, true)) {
         ApiKeyManager.CreatedKey key = keys.createServerKey(name, roles, expiration);
         printCreated(key, true);
       }
@@ -346,7 +573,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       ApiKeyManager.KeySelector selector = which.selector();
-      try (ApiKeyManager keys = connection.manager(true)) {
+      try (ApiKeyManager keys = connection.manager(spec, true)) {
         printKeys(keys.info(selector, validOnly));
       }
       return 0;
@@ -361,7 +588,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      try (ApiKeyManager keys = connection.manager(true)) {
+      try (ApiKeyManager keys = connection.manager(spec, true)) {
         printKeys(keys.agentKeys(validOnly));
       }
       return 0;
@@ -377,7 +604,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
     public Integer call() {
       ApiKeyManager.KeySelector selector = which.selector();
       ApiKeyManager.Invalidation r;
-      try (ApiKeyManager keys = connection.manager(true)) {
+      try (ApiKeyManager keys = connection.manager(spec, true)) {
         r = keys.invalidate(selector);
       }
       if (output.json) {
@@ -404,19 +631,23 @@ public final class ApiKeyCommand implements Callable<Integer> {
   @Command(name = "verify", mixinStandardHelpOptions = true,
       description = "Check whether credentials have privileges (all of them without privilege flags). Needs no administrator.")
   static final class Verify extends Sub {
-    @Option(names = "--credentials", required = true, description = "The credentials, base64(id:api_key).")
-    String credentials;
+    @Option(names = "--credentials", description = "The credentials, base64(id:api_key). Without it, --credentials-stdin, or a prompt on a terminal.")
+    @Nullable String credentials;
+
+    @Option(names = "--credentials-stdin", description = "Read the credentials from the first line of standard input.")
+    boolean credentialsStdin;
 
     @Mixin PrivilegeOptions privileges;
 
     @Override
     public Integer call() {
-      AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse("ApiKey " + credentials.strip());
+      String given = credentials();
+      AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse("ApiKey " + given.strip());
       if (!(parsed instanceof AuthorizationHeader.Present p) || !(p.credential() instanceof ApiKeyCredential credential)) {
         throw new IllegalArgumentException("the credentials are not base64(id:api_key)");
       }
       Map<Privilege, Boolean> answers;
-      try (ApiKeyManager keys = connection.manager(false)) {
+      try (ApiKeyManager keys = connection.manager(spec, false)) {
         answers = keys.verify(credential, privileges.privileges());
       }
       if (output.json) {
@@ -434,6 +665,23 @@ public final class ApiKeyCommand implements Callable<Integer> {
         out().flush();
       }
       return 0;
+    }
+
+    private String credentials() {
+      if (credentialsStdin) {
+        if (credentials != null) {
+          throw usage(spec, "give --credentials or --credentials-stdin, not both");
+        }
+        return connection.stdinLine(spec, "--credentials-stdin", "credentials");
+      }
+      if (credentials != null) {
+        return credentials;
+      }
+      char[] typed = connection.prompt("API key credentials, base64(id:api_key): ");
+      if (typed == null) {
+        throw usage(spec, "missing --credentials (or --credentials-stdin; no terminal to ask on)");
+      }
+      return new String(typed);
     }
   }
 
@@ -457,7 +705,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       boolean created;
-      try (ApiKeyManager keys = connection.manager(true)) {
+      try (ApiKeyManager keys = connection.manager(spec, true)) {
         created = keys.createManagerRole(roleName, noKibana ? null : kibanaSpace);
       }
       if (output.json) {

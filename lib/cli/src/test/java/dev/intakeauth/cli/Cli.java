@@ -2,11 +2,15 @@ package dev.intakeauth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
 /** Runs the tool in-process and captures what it prints. */
@@ -48,8 +52,42 @@ final class Cli {
     }
   }
 
+  /** Standard input and a terminal for a run: what the tool may read secrets from. */
+  record Input(byte[] stdinBytes, @Nullable String typed, List<String> questions) implements ApiKeyCommand.Input {
+
+    /** Nothing on standard input, no terminal. */
+    static Input none() {
+      return new Input(new byte[0], null, new ArrayList<>());
+    }
+
+    /** This text on standard input, no terminal. */
+    static Input stdin(String text) {
+      return new Input(text.getBytes(StandardCharsets.UTF_8), null, new ArrayList<>());
+    }
+
+    /** A terminal where the user types this answer to any question. */
+    static Input terminal(String answer) {
+      return new Input(new byte[0], answer, new ArrayList<>());
+    }
+
+    @Override
+    public InputStream stdin() {
+      return new ByteArrayInputStream(stdinBytes);
+    }
+
+    @Override
+    public char @Nullable [] prompt(String question) {
+      questions.add(question);
+      return typed == null ? null : typed.toCharArray();
+    }
+  }
+
   static Run run(String... args) {
-    CommandLine cl = ApiKeyCommand.commandLine();
+    return run(Input.none(), args);
+  }
+
+  static Run run(Input input, String... args) {
+    CommandLine cl = ApiKeyCommand.commandLine(input);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cl.setOut(new PrintWriter(out, true));

@@ -528,7 +528,7 @@ public final class ApiKeyManager implements AutoCloseable {
     for (Privilege p : privileges) {
       if (!application.contains(p)) {
         throw new KeyManagementException(KeyManagementException.Kind.INVALID_ARGUMENT,
-            "unknown privilege \"" + p.name() + "\"; known: " + application.privileges());
+            "unknown privilege; known: " + String.join(", ", application.privileges().stream().map(Privilege::name).toList()));
       }
       if (!out.contains(p)) {
         out.add(p);
@@ -540,7 +540,7 @@ public final class ApiKeyManager implements AutoCloseable {
   private static void checkExpiration(@Nullable String expiration) {
     if (expiration != null && !EXPIRATION.matcher(expiration).matches()) {
       throw new KeyManagementException(KeyManagementException.Kind.INVALID_ARGUMENT,
-          "bad expiration \"" + printable(expiration) + "\": expected a number and a unit, such as 1d, 12h, 30m, 45s");
+          "bad expiration: expected a number and a unit, such as 1d, 12h, 30m, 45s");
     }
   }
 
@@ -570,11 +570,5 @@ public final class ApiKeyManager implements AutoCloseable {
 
   private static String encode(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
-
-  private static String printable(String s) {
-    StringBuilder out = new StringBuilder();
-    s.codePoints().limit(40).forEach(c -> out.append(c < ' ' || c == 0x7f ? '?' : Character.toString(c)));
-    return out.toString();
   }
 }

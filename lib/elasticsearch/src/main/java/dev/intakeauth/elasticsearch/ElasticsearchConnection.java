@@ -12,20 +12,30 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.SSLContext;
 import org.apache.http.Header;
 import org.apache.http.HttpHost;
+import org.apache.http.conn.ssl.DefaultHostnameVerifier;
 import org.apache.http.conn.ssl.NoopHostnameVerifier;
 import org.apache.http.message.BasicHeader;
 import org.elasticsearch.client.Node;
 import org.elasticsearch.client.NodeSelector;
 import org.elasticsearch.client.RestClient;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where Elasticsearch is and how to talk to it: hosts, path prefix, extra headers, timeouts, TLS
- * trust, retries, and (for key management only) an administrator's credentials. Immutable; makes
- * REST clients.
+ * trust and verification mode, retries, and (for key management only) an administrator's
+ * credentials. Immutable; makes REST clients.
+ *
+ * <p>TLS follows Elastic's {@code ssl.*} settings: the certificates trusted are the JVM's, or those of
+ * a CA file ({@code certificate_authorities}), or the certificate a fingerprint picks out of the
+ * server's chain ({@code ca_trusted_fingerprint}), or either of the last two when both are given; the
+ * {@link VerificationMode} ({@code verification_mode}) says whether the chain and the host name are
+ * checked, and is {@link VerificationMode#FULL} unless set.
  *
  * <pre>{@code
  * ElasticsearchConnection es = ElasticsearchConnection.builder()
@@ -36,6 +46,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ElasticsearchConnection {
 
+  private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchConnection.class);
+
   private final List<HttpHost> hosts;
   private final @Nullable String pathPrefix;
   private final Map<String, String> headers;
@@ -43,6 +55,7 @@ public final class ElasticsearchConnection {
   private final Duration socketTimeout;
   private final @Nullable Path caCertificate;
   private final @Nullable String fingerprint;
+  private final VerificationMode verificationMode;
   private final int maxAttempts;
   private final @Nullable String authorization;
 
@@ -54,6 +67,7 @@ public final class ElasticsearchConnection {
     this.socketTimeout = b.socketTimeout;
     this.caCertificate = b.caCertificate;
     this.fingerprint = b.fingerprint;
+    this.verificationMode = b.verificationMode;
     this.maxAttempts = b.maxAttempts;
     this.authorization = b.authorization;
   }
@@ -117,24 +131,33 @@ public final class ElasticsearchConnection {
         .setConnectTimeout((int) connectTimeout.toMillis())
         .setConnectionRequestTimeout((int) connectTimeout.toMillis())
         .setSocketTimeout((int) socketTimeout.toMillis()));
-    SSLContext ssl = caCertificate != null || fingerprint != null ? TrustSupport.sslContext(caCertificate, fingerprint) : null;
-    boolean pinned = fingerprint != null;
+    SSLContext ssl = TrustSupport.sslContext(caCertificate, fingerprint, verificationMode);
+    // The client checks the host name once the handshake is done, before it writes a byte of the request.
+    HostnameVerifier names = verificationMode == VerificationMode.FULL ? new DefaultHostnameVerifier() : NoopHostnameVerifier.INSTANCE;
     builder.setHttpClientConfigCallback(hc -> {
       hc.disableAuthCaching();
       if (ssl != null) {
         hc.setSSLContext(ssl);
       }
-      if (pinned) {
-        hc.setSSLHostnameVerifier(NoopHostnameVerifier.INSTANCE);
-      }
+      hc.setSSLHostnameVerifier(names);
       return hc;
     });
     return builder.build();
   }
 
+  /**
+   * How much of the server's certificate is checked.
+   *
+   * @return the mode; {@link VerificationMode#FULL} unless set
+   */
+  public VerificationMode verificationMode() {
+    return verificationMode;
+  }
+
   @Override
   public String toString() {
-    return "ElasticsearchConnection[" + hostsText() + "]" + (authorization != null ? " with credentials" : "");
+    return "ElasticsearchConnection[" + hostsText() + "]" + (authorization != null ? " with credentials" : "")
+        + (verificationMode != VerificationMode.FULL ? ", verification mode " + verificationMode.settingName() : "");
   }
 
   /** The URLs, for messages: {@code http://a:9200, http://b:9200}. */
@@ -151,26 +174,38 @@ public final class ElasticsearchConnection {
    * carry addresses or certificate details that do not help).
    */
   static String describe(Throwable failure) {
-    Throwable e = failure;
-    while (e.getCause() != null && e.getCause() != e && !(e instanceof java.net.ConnectException)) {
-      e = e.getCause();
+    List<Throwable> chain = new ArrayList<>();
+    for (Throwable e = failure; e != null && chain.size() < 20; e = e.getCause()) {
+      chain.add(e);
     }
-    if (e instanceof java.net.ConnectException) {
-      return "connection refused";
+    // Network causes first: a TLS exception may only wrap a timeout.
+    for (Throwable e : chain) {
+      if (e instanceof java.net.ConnectException) {
+        return "connection refused";
+      }
+      if (e instanceof java.net.SocketTimeoutException || e instanceof java.util.concurrent.TimeoutException) {
+        return "timed out";
+      }
+      if (e instanceof java.net.UnknownHostException) {
+        return "unknown host";
+      }
     }
-    if (e instanceof java.net.SocketTimeoutException || e instanceof java.util.concurrent.TimeoutException) {
-      return "timed out";
+    for (Throwable e : chain) {
+      if (e instanceof javax.net.ssl.SSLPeerUnverifiedException) {
+        return "TLS: the server's certificate does not name this host (verification mode full)";
+      }
+      if (e instanceof javax.net.ssl.SSLException) {
+        return "TLS handshake failed (is the CA certificate or fingerprint right?)";
+      }
     }
-    if (e instanceof java.net.UnknownHostException) {
-      return "unknown host";
-    }
-    if (e instanceof javax.net.ssl.SSLException) {
-      return "TLS handshake failed (is the CA certificate or fingerprint right?)";
-    }
-    return e.getClass().getSimpleName();
+    return chain.get(chain.size() - 1).getClass().getSimpleName();
   }
 
   private static HttpHost host(String url) {
+    // Any '@': a password may hold '/' or '#', which would end the URL's user part early when parsed.
+    if (url.contains("@")) {
+      throw new IllegalArgumentException("an Elasticsearch host URL must not carry credentials; use basicAuth or apiKey");
+    }
     URI uri;
     try {
       uri = URI.create(url.strip());
@@ -180,9 +215,6 @@ public final class ElasticsearchConnection {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
       throw new IllegalArgumentException("an Elasticsearch host must be an http or https URL with a host name");
-    }
-    if (uri.getUserInfo() != null) {
-      throw new IllegalArgumentException("an Elasticsearch host URL must not carry credentials; use basicAuth or apiKey");
     }
     int port = uri.getPort() > 0 ? uri.getPort() : 9200;
     return new HttpHost(uri.getHost(), port, scheme);
@@ -197,6 +229,7 @@ public final class ElasticsearchConnection {
     private Duration socketTimeout = Duration.ofSeconds(2);
     private @Nullable Path caCertificate;
     private @Nullable String fingerprint;
+    private VerificationMode verificationMode = VerificationMode.FULL;
     private int maxAttempts = 3;
     private @Nullable String authorization;
 
@@ -279,7 +312,8 @@ public final class ElasticsearchConnection {
     }
 
     /**
-     * Trust the CA certificates in this PEM file for {@code https} hosts (instead of the JVM's).
+     * Trust the CA certificates in this PEM file for {@code https} hosts (instead of the JVM's). With
+     * {@link #trustedFingerprint} as well, a chain that validates to either is trusted.
      *
      * @param pem the file
      * @return this builder
@@ -290,14 +324,32 @@ public final class ElasticsearchConnection {
     }
 
     /**
-     * Trust a server whose certificate chain holds a certificate with this SHA-256 fingerprint, like
-     * Elasticsearch's {@code ca_trusted_fingerprint}. The pin replaces host-name verification.
+     * Trust the certificate with this SHA-256 fingerprint as a trust anchor when the server presents it
+     * in its chain, like Elastic's {@code ca_trusted_fingerprint}. The pinned certificate is a CA that
+     * must have issued the server's chain (checked by PKIX path validation, without revocation checks),
+     * or the server's own certificate. Merely presenting the pinned certificate is not enough. The host
+     * name is still checked under {@link VerificationMode#FULL}. Instead of the JVM's trust store; with
+     * {@link #caCertificate} as well, a chain that validates to either is trusted.
      *
      * @param sha256 64 hex digits, with or without colons
      * @return this builder
+     * @throws IllegalArgumentException if it is not 64 hex digits
      */
     public Builder trustedFingerprint(String sha256) {
       this.fingerprint = TrustSupport.normalizeFingerprint(sha256);
+      return this;
+    }
+
+    /**
+     * How much of the server's certificate is checked, like Elastic's {@code ssl.verification_mode}.
+     * Default {@link VerificationMode#FULL}: the chain and the host name. {@link VerificationMode#NONE}
+     * is logged as a warning when the connection is built.
+     *
+     * @param mode the mode
+     * @return this builder
+     */
+    public Builder verificationMode(VerificationMode mode) {
+      this.verificationMode = Objects.requireNonNull(mode, "mode");
       return this;
     }
 
@@ -349,7 +401,12 @@ public final class ElasticsearchConnection {
      * @return the immutable connection
      */
     public ElasticsearchConnection build() {
-      return new ElasticsearchConnection(this);
+      ElasticsearchConnection connection = new ElasticsearchConnection(this);
+      if (verificationMode == VerificationMode.NONE) {
+        LOG.warn("TLS verification is OFF for Elasticsearch at {} (verification mode none): any server, a man in the middle"
+            + " included, is trusted and receives every credential sent to it. Use it for tests only.", connection.hostsText());
+      }
+      return connection;
     }
 
     private static Duration positive(Duration d, String name) {

@@ -2,24 +2,41 @@ package dev.intakeauth.elasticsearch;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertPath;
+import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.jspecify.annotations.Nullable;
 
-/** TLS trust for the Elasticsearch connection: a CA file, a pinned fingerprint, or both. */
+/**
+ * TLS trust for the Elasticsearch connection: the JVM's trust store, a CA file, a pinned fingerprint,
+ * or a CA file and a fingerprint (either anchor suffices). Host names are checked apart, by the HTTP
+ * client's host-name verifier (see {@link VerificationMode}).
+ */
 final class TrustSupport {
+
+  private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+  private static final String ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
 
   private TrustSupport() {}
 
@@ -31,10 +48,21 @@ final class TrustSupport {
     return hex;
   }
 
-  static SSLContext sslContext(@Nullable Path caPem, @Nullable String fingerprint) {
+  /**
+   * The TLS context for these settings, or null where the JVM's default context does (no CA file, no
+   * fingerprint, certificates checked).
+   */
+  static @Nullable SSLContext sslContext(@Nullable Path caPem, @Nullable String fingerprint, VerificationMode mode) {
     try {
-      X509TrustManager ca = caPem == null ? null : caTrust(caPem);
-      X509TrustManager trust = fingerprint == null ? ca : new PinningTrustManager(fingerprint, ca);
+      X509ExtendedTrustManager trust;
+      if (mode == VerificationMode.NONE) {
+        trust = new TrustingEveryone();
+      } else if (caPem == null && fingerprint == null) {
+        return null;
+      } else {
+        X509ExtendedTrustManager ca = caPem == null ? null : caTrust(caPem);
+        trust = fingerprint == null ? ca : new PinnedAnchorTrustManager(fingerprint, ca);
+      }
       SSLContext ssl = SSLContext.getInstance("TLS");
       ssl.init(null, new TrustManager[] {trust}, null);
       return ssl;
@@ -45,7 +73,7 @@ final class TrustSupport {
     }
   }
 
-  private static X509TrustManager caTrust(Path pem) throws IOException, GeneralSecurityException {
+  private static X509ExtendedTrustManager caTrust(Path pem) throws IOException, GeneralSecurityException {
     KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
     store.load(null, null);
     int n = 0;
@@ -57,46 +85,174 @@ final class TrustSupport {
     if (n == 0) {
       throw new CertificateException("no certificate in the file");
     }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    // The JDK's PKIX trust manager: path building from the presented chain to one of the file's certificates.
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
     tmf.init(store);
     for (TrustManager tm : tmf.getTrustManagers()) {
-      if (tm instanceof X509TrustManager x) {
+      if (tm instanceof X509ExtendedTrustManager x) {
         return x;
       }
     }
     throw new GeneralSecurityException("no X.509 trust manager");
   }
 
-  /** Trusts a chain that holds a certificate with the pinned SHA-256, or that the CA trust accepts. */
-  private static final class PinningTrustManager implements X509TrustManager {
-    private final byte[] pin;
-    private final @Nullable X509TrustManager fallback;
+  /** One way of checking a chain, so the pin can fall back to the CA file's check with the same arguments. */
+  @FunctionalInterface
+  private interface ChainCheck {
+    void check() throws CertificateException;
+  }
 
-    PinningTrustManager(String hex, @Nullable X509TrustManager fallback) {
+  /**
+   * Elastic's {@code ca_trusted_fingerprint}: the pinned fingerprint picks a certificate out of the
+   * chain the server presents, and that certificate becomes the trust anchor the rest of the chain must
+   * validate to (PKIX, without revocation checks). The pinned certificate must be a CA, unless it is the
+   * server's own certificate, whose key the handshake has proven. A chain that merely contains the
+   * pinned certificate, after a leaf it did not sign, is refused.
+   */
+  static final class PinnedAnchorTrustManager extends X509ExtendedTrustManager {
+    private final byte[] pin;
+    private final @Nullable X509ExtendedTrustManager caFile;
+
+    PinnedAnchorTrustManager(String hex, @Nullable X509ExtendedTrustManager caFile) {
       this.pin = HexFormat.of().parseHex(hex);
-      this.fallback = fallback;
+      this.caFile = caFile;
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-      for (X509Certificate cert : chain) {
+      check(chain, caFile == null ? null : () -> caFile.checkServerTrusted(chain, authType));
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+      check(chain, caFile == null ? null : () -> caFile.checkServerTrusted(chain, authType, socket));
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+      check(chain, caFile == null ? null : () -> caFile.checkServerTrusted(chain, authType, engine));
+    }
+
+    private void check(X509Certificate[] chain, @Nullable ChainCheck orCaFile) throws CertificateException {
+      if (chain == null || chain.length == 0) {
+        throw new CertificateException("the server presented no certificate");
+      }
+      CertificateException refused;
+      try {
+        validateToPin(chain);
+        return;
+      } catch (CertificateException e) {
+        refused = e;
+      }
+      if (orCaFile != null) {
         try {
-          if (MessageDigest.isEqual(pin, MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()))) {
-            return;
-          }
-        } catch (java.security.NoSuchAlgorithmException e) {
-          throw new CertificateException(e);
+          orCaFile.check();
+          return;
+        } catch (CertificateException e) {
+          e.addSuppressed(refused);
+          throw e;
         }
       }
-      if (fallback != null) {
-        fallback.checkServerTrusted(chain, authType);
-        return;
+      throw refused;
+    }
+
+    private void validateToPin(X509Certificate[] chain) throws CertificateException {
+      int pinned = indexOfPinned(chain);
+      if (pinned < 0) {
+        throw new CertificateException("no certificate in the server's chain has the trusted fingerprint");
       }
-      throw new CertificateException("no certificate in the server's chain has the trusted fingerprint");
+      X509Certificate anchor = chain[pinned];
+      anchor.checkValidity();
+      if (pinned > 0) {
+        if (anchor.getBasicConstraints() < 0) {
+          throw new CertificateException("the certificate with the trusted fingerprint is neither a CA nor the server's own certificate");
+        }
+        try {
+          CertPath path = CertificateFactory.getInstance("X.509").generateCertPath(Arrays.asList(chain).subList(0, pinned));
+          PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
+          params.setRevocationEnabled(false);
+          CertPathValidator.getInstance("PKIX").validate(path, params);
+        } catch (GeneralSecurityException e) {
+          throw new CertificateException("the server's certificate does not validate to the certificate with the trusted fingerprint", e);
+        }
+      }
+      requireServerUse(chain[0]);
+    }
+
+    private int indexOfPinned(X509Certificate[] chain) throws CertificateException {
+      MessageDigest sha256;
+      try {
+        sha256 = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new CertificateException(e);
+      }
+      for (int i = 0; i < chain.length; i++) {
+        if (MessageDigest.isEqual(pin, sha256.digest(chain[i].getEncoded()))) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    /** What the JDK's own TLS trust manager checks of a server's certificate beyond the path. */
+    private static void requireServerUse(X509Certificate leaf) throws CertificateException {
+      List<String> uses = leaf.getExtendedKeyUsage();
+      if (uses != null && !uses.contains(SERVER_AUTH) && !uses.contains(ANY_EXTENDED_KEY_USAGE)) {
+        throw new CertificateException("the server's certificate is not for server authentication (extended key usage)");
+      }
+      leaf.checkValidity();
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      throw new CertificateException("not a server-side trust manager");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+      throw new CertificateException("not a server-side trust manager");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+      throw new CertificateException("not a server-side trust manager");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return caFile == null ? new X509Certificate[0] : caFile.getAcceptedIssuers();
+    }
+  }
+
+  /** {@link VerificationMode#NONE}: every chain is accepted. */
+  private static final class TrustingEveryone extends X509ExtendedTrustManager {
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) {
+      // verification mode none
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
+      // verification mode none
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+      // verification mode none
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      throw new CertificateException("not a server-side trust manager");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+      throw new CertificateException("not a server-side trust manager");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
       throw new CertificateException("not a server-side trust manager");
     }
 

@@ -272,7 +272,8 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     for (String h : hosts) {
       urls.add(h.contains("://") ? h : (protocol == null ? "http" : protocol) + "://" + h);
     }
-    ElasticsearchConnection.Builder connection = ElasticsearchConnection.builder().socketTimeout(settings.elasticsearchTimeout());
+    ElasticsearchConnection.Builder connection = ElasticsearchConnection.builder().socketTimeout(settings.elasticsearchTimeout())
+        .verificationMode(settings.elasticsearchVerificationMode());
     try {
       connection.hosts(urls);
     } catch (IllegalArgumentException e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.intakeauth.elasticsearch.VerificationMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +53,7 @@ public final class ServerConfig {
     ES_TIMEOUT("apm-server.auth.api_key.elasticsearch.timeout", Type.DURATION, "5s"),
     ES_CA("apm-server.auth.api_key.elasticsearch.ssl.certificate_authorities", Type.LIST, null),
     ES_FINGERPRINT("apm-server.auth.api_key.elasticsearch.ssl.ca_trusted_fingerprint", Type.STRING, null),
+    ES_VERIFICATION_MODE("apm-server.auth.api_key.elasticsearch.ssl.verification_mode", Type.STRING, "full"),
     RUM_ENABLED("apm-server.rum.enabled", Type.BOOLEAN, "false"),
     RUM_ALLOW_ORIGINS("apm-server.rum.allow_origins", Type.LIST, "*"),
     RUM_ALLOW_HEADERS("apm-server.rum.allow_headers", Type.LIST, ""),
@@ -403,6 +405,7 @@ public final class ServerConfig {
   }
 
   private void check() {
+    checkElasticsearch();
     String host = string(Setting.HOST);
     int colon = host.lastIndexOf(':');
     if (colon <= 0) {
@@ -435,6 +438,25 @@ public final class ServerConfig {
     }
     if (anonymousEnabled() && secretToken() == null && !apiKeysEnabled()) {
       throw new ConfigException(Setting.ANONYMOUS_ENABLED.key + ": anonymous access needs a secret token or API keys (without them every request is let in)");
+    }
+  }
+
+  /**
+   * Runs while the settings are read, before anything logs them: a host URL carrying a user and
+   * password is refused here, with a message that repeats neither.
+   */
+  private void checkElasticsearch() {
+    for (String h : elasticsearchHosts()) {
+      // Any '@': a password may hold '/' or '#', which would end a parsed URL's user part early.
+      if (h.contains("@")) {
+        throw new ConfigException(Setting.ES_HOSTS.key + ": a host must not carry a user name or password"
+            + " (API keys are checked with each agent's own key)");
+      }
+    }
+    try {
+      VerificationMode.parse(string(Setting.ES_VERIFICATION_MODE));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(Setting.ES_VERIFICATION_MODE.key + ": expected full, certificate or none");
     }
   }
 
@@ -515,6 +537,10 @@ public final class ServerConfig {
 
   Duration duration(Setting s) {
     return (Duration) values.get(s);
+  }
+
+  VerificationMode elasticsearchVerificationMode() {
+    return VerificationMode.parse(string(Setting.ES_VERIFICATION_MODE));
   }
 
   Duration elasticsearchTimeout() {

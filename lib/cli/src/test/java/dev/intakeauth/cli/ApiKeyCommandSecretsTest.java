@@ -1,0 +1,182 @@
+package dev.intakeauth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Secrets and the command line: no error repeats a value given on it, and the password and the
+ * credentials to verify can come from standard input or a prompt instead of the process list.
+ */
+class ApiKeyCommandSecretsTest {
+
+  private static final String PASSWORD = "Hunter2-s3cr3t!pw";
+  /** base64 of {@code key-id:agent-secret-value}. */
+  private static final String CREDENTIALS = Base64.getEncoder().encodeToString("key-id:agent-secret-value".getBytes(StandardCharsets.UTF_8));
+
+  private HttpServer es;
+  private final List<String> authorizations = new CopyOnWriteArrayList<>();
+
+  /** A stand-in for Elasticsearch on a real socket that keeps each request's Authorization header. */
+  @BeforeEach
+  void elasticsearch() throws IOException {
+    es = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    es.createContext("/", exchange -> {
+      authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+      try (InputStream in = exchange.getRequestBody()) {
+        in.readAllBytes();
+      }
+      String body = exchange.getRequestURI().getPath().endsWith("_has_privileges")
+          ? "{\"username\":\"u\",\"application\":{\"apm\":{\"-\":{\"event:write\":true,\"config_agent:read\":false,\"sourcemap:write\":false}}}}"
+          : "{\"api_keys\":[]}";
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, bytes.length);
+      exchange.getResponseBody().write(bytes);
+      exchange.close();
+    });
+    es.start();
+  }
+
+  @AfterEach
+  void stop() {
+    es.stop(0);
+  }
+
+  private String url() {
+    return "http://127.0.0.1:" + es.getAddress().getPort();
+  }
+
+  private static String basic(String user, String password) {
+    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  // --- (b) usage errors never repeat a value ---
+
+  static Stream<List<String>> mistypedCommandLines() {
+    return Stream.of(
+        List.of("list", "-u", "elastic", "--pasword", PASSWORD),
+        List.of("list", "-u", "elastic", "--pasword=" + PASSWORD),
+        List.of("list", "-u", "elastic", "--password" + PASSWORD),
+        List.of("list", "-u", "elastic", "-P" + PASSWORD),
+        List.of("list", "-u", "elastic", "-P", PASSWORD),
+        List.of("--pasword", PASSWORD, "list"),
+        List.of("-u", "elastic", PASSWORD, "list"),
+        List.of("list", "-u", "elastic", "-p", PASSWORD, "--pasword", PASSWORD),
+        List.of("list", "--verification-mode", PASSWORD),
+        List.of("list", "--verification-mode=" + PASSWORD),
+        List.of("verify", "--credentials", CREDENTIALS, PASSWORD),
+        List.of("verify", "--credental", CREDENTIALS),
+        List.of("create", "--name", "x", "--expiration", PASSWORD, "-u", "elastic", "-p", PASSWORD, "--url", "http://127.0.0.1:1"),
+        List.of("create", "--name", "x", "--privilege", PASSWORD, "-u", "elastic", "-p", PASSWORD, "--url", "http://127.0.0.1:1"),
+        List.of("create", "--name", "x", "--privilege", "a b " + PASSWORD, "-u", "elastic", "-p", PASSWORD, "--url", "http://127.0.0.1:1"),
+        List.of("create", "-u", "elastic", "-p", PASSWORD, "--name"),
+        List.of("create", "-p", PASSWORD, "-p", PASSWORD, "--name", "x"),
+        List.of("info", "--id", PASSWORD, "extra-" + PASSWORD));
+  }
+
+  @ParameterizedTest
+  @MethodSource("mistypedCommandLines")
+  void aMistypedCommandLineNeverEchoesAValue(List<String> args) {
+    Cli.Run r = Cli.run(args.toArray(String[]::new));
+    assertThat(r.exit()).as("err: %s", r.err()).isIn(1, 2);
+    assertThat(r.err().lines().toList()).hasSize(1);
+    assertThat(r.err()).startsWith("Error: ").doesNotContain(PASSWORD).doesNotContain("s3cr3t").doesNotContain(CREDENTIALS)
+        .doesNotContain("Exception");
+    assertThat(r.out()).doesNotContain(PASSWORD);
+  }
+
+  @Test
+  void aMistypedOptionIsNamedWithoutItsValueAndTheRightOneSuggested() {
+    String line = Cli.run("list", "-u", "elastic", "--pasword", PASSWORD).failsWithOneLine(2);
+    assertThat(line).isEqualTo("Error: unknown option '--pasword' and 1 more argument (not shown); did you mean --password or --password-stdin? (see 'apikey list --help')");
+    assertThat(Cli.run("list", "--pasword=" + PASSWORD).failsWithOneLine(2)).startsWith("Error: unknown option '--pasword';");
+    assertThat(Cli.run("list", "--verification-mode", PASSWORD).failsWithOneLine(2))
+        .isEqualTo("Error: invalid value for option '--verification-mode' (or ELASTICSEARCH_SSL_VERIFICATION_MODE): expected full, certificate or none"
+            + " (see 'apikey list --help')");
+    assertThat(Cli.run("create", "-u", "elastic", "--name").failsWithOneLine(2)).startsWith("Error: option '--name' needs a value");
+  }
+
+  // --- (c) secrets from standard input and from a prompt ---
+
+  @Test
+  void passwordStdinSendsTheFirstLineAsThePassword() {
+    String out = Cli.run(Cli.Input.stdin(PASSWORD + "\nsecond line\n"), "list", "--url", url(), "-u", "elastic", "--password-stdin").succeeds();
+    assertThat(out).contains("No API keys found.");
+    assertThat(authorizations).containsExactly(basic("elastic", PASSWORD));
+    // A Windows line end is a line end too.
+    Cli.run(Cli.Input.stdin(PASSWORD + "\r\n"), "list", "--url", url(), "-u", "elastic", "--password-stdin").succeeds();
+    assertThat(authorizations).last().isEqualTo(basic("elastic", PASSWORD));
+  }
+
+  @Test
+  void credentialsStdinVerifiesTheKeyReadFromStandardInput() {
+    String out = Cli.run(Cli.Input.stdin(CREDENTIALS + "\n"), "verify", "--url", url(), "--credentials-stdin").succeeds();
+    assertThat(out).contains("\"event:write\"").contains("Yes").doesNotContain(CREDENTIALS);
+    assertThat(authorizations).containsExactly("ApiKey " + CREDENTIALS);
+  }
+
+  @Test
+  void aTerminalIsAskedWhenThePasswordOrTheCredentialsAreMissing() {
+    Cli.Input terminal = Cli.Input.terminal(PASSWORD);
+    String out = Cli.run(terminal, "list", "--url", url(), "-u", "elastic").succeeds();
+    assertThat(out).doesNotContain(PASSWORD);
+    assertThat(terminal.questions()).containsExactly("Password for elastic: ");
+    assertThat(authorizations).containsExactly(basic("elastic", PASSWORD));
+
+    Cli.Input typedKey = Cli.Input.terminal(CREDENTIALS);
+    Cli.run(typedKey, "verify", "--url", url()).succeeds();
+    assertThat(typedKey.questions()).containsExactly("API key credentials, base64(id:api_key): ");
+    assertThat(authorizations).last().isEqualTo("ApiKey " + CREDENTIALS);
+  }
+
+  @Test
+  void withoutATerminalAMissingSecretIsAUsageErrorAndNothingIsSent() {
+    assertThat(Cli.run("list", "--url", url(), "-u", "elastic").failsWithOneLine(2))
+        .contains("--username needs --password, --password-stdin or ELASTICSEARCH_PASSWORD");
+    assertThat(Cli.run("verify", "--url", url()).failsWithOneLine(2)).contains("--credentials").contains("--credentials-stdin");
+    assertThat(Cli.run(Cli.Input.stdin(""), "list", "--url", url(), "-u", "elastic", "--password-stdin").failsWithOneLine(1))
+        .isEqualTo("Error: --password-stdin: no password on standard input");
+    assertThat(Cli.run(Cli.Input.stdin("\n"), "verify", "--url", url(), "--credentials-stdin").failsWithOneLine(1))
+        .isEqualTo("Error: --credentials-stdin: no credentials on standard input");
+    assertThat(authorizations).isEmpty();
+  }
+
+  @Test
+  void aSecretIsTakenFromOnePlaceOnly() {
+    Cli.Input stdin = Cli.Input.stdin(PASSWORD + "\n");
+    assertThat(Cli.run(stdin, "list", "--url", url(), "-u", "elastic", "-p", PASSWORD, "--password-stdin").failsWithOneLine(2))
+        .contains("give --password or --password-stdin, not both").doesNotContain(PASSWORD);
+    assertThat(Cli.run(stdin, "verify", "--url", url(), "--credentials", CREDENTIALS, "--credentials-stdin").failsWithOneLine(2))
+        .contains("give --credentials or --credentials-stdin, not both").doesNotContain(CREDENTIALS);
+    assertThat(Cli.run(stdin, "verify", "--url", url(), "-u", "elastic", "--password-stdin", "--credentials-stdin").failsWithOneLine(2))
+        .contains("cannot both read standard input");
+    assertThat(authorizations).isEmpty();
+  }
+
+  @Test
+  void verificationModeIsAcceptedAsElasticNamesIt() {
+    for (String mode : List.of("full", "certificate", "FULL")) {
+      Cli.run("list", "--url", url(), "-u", "elastic", "-p", PASSWORD, "--verification-mode", mode).succeeds();
+    }
+    Cli.Run none = Cli.run("list", "--url", url(), "-u", "elastic", "-p", PASSWORD, "--verification-mode", "none");
+    assertThat(none.exit()).isZero();
+    assertThat(none.err()).startsWith("Warning: ").contains("verification mode none").doesNotContain(PASSWORD);
+    assertThat(Cli.run("list", "--help").succeeds()).contains("--verification-mode").contains("ELASTICSEARCH_SSL_VERIFICATION_MODE")
+        .contains("--password-stdin");
+  }
+}
