@@ -429,9 +429,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   }
 
   private void logClientShareExhausted(CacheKey key, String client) {
-    long now = ticker.read();
-    long last = lastClientShareLog.get();
-    if ((last == Long.MIN_VALUE || now - last >= LOG_INTERVAL_NANOS) && lastClientShareLog.compareAndSet(last, now)) {
+    if (logDue(lastClientShareLog)) {
       LOG.warn(
           "API key {} from client {} refused with 503: more than {} new API keys from one client in a minute; raise {} if this load is expected",
           key,
@@ -442,15 +440,20 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   }
 
   private void logBudgetExhausted(CacheKey key) {
-    long now = ticker.read();
-    long last = lastBudgetLog.get();
-    if ((last == Long.MIN_VALUE || now - last >= LOG_INTERVAL_NANOS) && lastBudgetLog.compareAndSet(last, now)) {
+    if (logDue(lastBudgetLog)) {
       LOG.warn(
           "API key {} refused with 503: more than {} new API keys looked up in a minute; raise {} if this load is expected",
           key,
           newKeysPerMinute,
           limitSettingName);
     }
+  }
+
+  /** Whether a warning last logged at {@code last} may be logged again now (once a minute); claims it if so. */
+  private boolean logDue(AtomicLong last) {
+    long now = ticker.read();
+    long previous = last.get();
+    return (previous == Long.MIN_VALUE || now - previous >= LOG_INTERVAL_NANOS) && last.compareAndSet(previous, now);
   }
 
   @Override

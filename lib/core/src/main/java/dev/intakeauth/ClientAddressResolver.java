@@ -104,7 +104,8 @@ public final class ClientAddressResolver {
    *
    * @param proxies addresses or CIDR ranges, such as {@code 10.0.0.0/8}, {@code 127.0.0.1}, {@code fd00::/8}
    * @return the resolver
-   * @throws IllegalArgumentException if an entry is not an IP address or CIDR range
+   * @throws IllegalArgumentException if an entry is not an IP address or CIDR range, or is an
+   *     IPv4-mapped range ({@code ::ffff:a.b.c.d/n}) with a prefix shorter than 96 bits
    */
   public static ClientAddressResolver trusting(List<String> proxies) {
     return trusting(proxies, ForwardedHeader.X_FORWARDED_FOR);
@@ -116,7 +117,8 @@ public final class ClientAddressResolver {
    * @param proxies addresses or CIDR ranges, such as {@code 10.0.0.0/8}, {@code 127.0.0.1}, {@code fd00::/8}
    * @param header the header those proxies set
    * @return the resolver
-   * @throws IllegalArgumentException if an entry is not an IP address or CIDR range
+   * @throws IllegalArgumentException if an entry is not an IP address or CIDR range, or is an
+   *     IPv4-mapped range ({@code ::ffff:a.b.c.d/n}) with a prefix shorter than 96 bits
    */
   public static ClientAddressResolver trusting(List<String> proxies, ForwardedHeader header) {
     Objects.requireNonNull(header, "header");
@@ -374,12 +376,23 @@ public final class ClientAddressResolver {
           throw new IllegalArgumentException("bad prefix length in \"" + LogSafe.text(text) + "\"");
         }
       }
+      byte[] v4 = IpLiteral.unmapped(bytes);
+      if (v4 != bytes) {
+        // An IPv4-mapped range is an IPv4 range: addresses are compared unmapped. Below 96 bits it
+        // would reach past ::ffff:0:0/96 and take in every IPv4 client.
+        if (prefix < 96) {
+          throw new IllegalArgumentException("an IPv4-mapped range needs a prefix of 96 or more (::ffff:10.0.0.0/104 is 10.0.0.0/8) in \""
+              + LogSafe.text(text) + "\"");
+        }
+        return new Cidr(v4, prefix - 96, s);
+      }
       return new Cidr(bytes, prefix, s);
     }
 
     boolean contains(byte[] address) {
-      // IPv4-mapped IPv6 and plain IPv4 compare as the same address.
-      byte[] candidate = address.length == network.length ? address : IpLiteral.unmapped(address);
+      // IPv4-mapped IPv6 and plain IPv4 compare as the same address, and only with IPv4 ranges: as 16
+      // bytes, every mapped address lies in any IPv6 range whose leading bits are zero.
+      byte[] candidate = IpLiteral.unmapped(address);
       if (candidate.length != network.length) {
         return false;
       }

@@ -55,6 +55,22 @@ class ClientAddressResolverTest {
   }
 
   @Test
+  void aMappedIpv4HopIsComparedAsIpv4SoNoIpv6RangeTrustsEveryIpv4Client() {
+    // A dual-stack proxy writes IPv4 clients as ::ffff:a.b.c.d. As 16 bytes they all fall in any IPv6
+    // range starting with zero bits, and the walk would go on into what the client wrote itself.
+    ClientAddressResolver ipv6Proxies = ClientAddressResolver.trusting(List.of("::/1"));
+    assertThat(ipv6Proxies.resolve("::1", headers("X-Forwarded-For", "6.6.6.6, ::ffff:198.51.100.2"))).isEqualTo("198.51.100.2");
+    // ::ffff:10.0.0.0/8 reads as 0::/8, every mapped address: refused, naming the fix.
+    assertThatThrownBy(() -> ClientAddressResolver.trusting(List.of("::ffff:10.0.0.0/8")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("96");
+    // Written in the mapped form with a mapped prefix, it is the IPv4 range, whichever form the addresses take.
+    ClientAddressResolver mapped = ClientAddressResolver.trusting(List.of("::ffff:10.0.0.0/104"));
+    assertThat(mapped.resolve(PROXY, headers("X-Forwarded-For", "6.6.6.6, ::ffff:198.51.100.2"))).isEqualTo("198.51.100.2");
+    assertThat(mapped.resolve("::ffff:10.0.0.5", headers("X-Forwarded-For", "198.51.100.2"))).isEqualTo("198.51.100.2");
+    assertThat(mapped.resolve("11.0.0.5", headers("X-Forwarded-For", "198.51.100.2"))).isEqualTo("11.0.0.5");
+  }
+
+  @Test
   void forwardingHeadersFromAnUntrustedConnectionAreIgnored() {
     var sent = headers("X-Forwarded-For", "1.2.3.4", "X-Real-IP", "5.6.7.8", "Forwarded", "for=9.9.9.9");
     assertThat(xff.resolve("203.0.113.9", sent)).isEqualTo("203.0.113.9");

@@ -73,7 +73,12 @@ public final class TokenBucket {
    * @return nanoseconds
    */
   public long nanosToFill() {
-    return capacity * nanosPerToken;
+    return nanosFor(capacity);
+  }
+
+  /** The time {@code tokens} take to refill; {@code Long.MAX_VALUE} when that does not fit in a long. */
+  private long nanosFor(long tokens) {
+    return tokens > Long.MAX_VALUE / nanosPerToken ? Long.MAX_VALUE : tokens * nanosPerToken;
   }
 
   /**
@@ -104,7 +109,7 @@ public final class TokenBucket {
       return 0;
     }
     long waited = ticker.read() - lastRefill;
-    return Math.max(1, (wanted - available) * nanosPerToken - waited);
+    return Math.max(1, nanosFor(wanted - available) - waited);
   }
 
   /**
@@ -124,7 +129,8 @@ public final class TokenBucket {
       return;
     }
     long tokens = elapsed / nanosPerToken;
-    if (available + tokens >= capacity) {
+    // Not available + tokens >= capacity: after a long enough idle that sum wraps negative.
+    if (tokens >= capacity - available) {
       available = capacity;
       lastRefill = now;
     } else {

@@ -28,6 +28,24 @@ class TokenBucketTest {
   }
 
   @Test
+  void anIdleSoLongThatTokensPlusSavingsOverflowALongStillLeavesTheBucketFull() {
+    // A nanosecond a token and a huge burst: what an events-per-second and burst-factor limiter can be configured to.
+    long capacity = 1L << 62;
+    TokenBucket bucket = new TokenBucket(capacity, 1_000_000_000, Duration.ofSeconds(1), now::get);
+    assertThat(bucket.tryTake()).isZero();
+    now.addAndGet(Long.MAX_VALUE - 1);
+    assertThat(bucket.tryTake(capacity)).as("full again, not wrapped negative and refusing").isZero();
+    assertThat(bucket.tryTake()).isPositive();
+  }
+
+  @Test
+  void theWaitForABucketWhoseFillTimeExceedsALongSaysForeverNotOneNanosecond() {
+    TokenBucket bucket = new TokenBucket(Long.MAX_VALUE / 2, 1, Duration.ofDays(1), now::get, 0);
+    assertThat(bucket.tryTake(Long.MAX_VALUE / 2)).isEqualTo(Long.MAX_VALUE);
+    assertThat(bucket.nanosToFill()).isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
   void neverSavesUpMoreThanItsCapacity() {
     TokenBucket bucket = new TokenBucket(10, Duration.ofMinutes(1), now::get);
     now.addAndGet(TimeUnit.HOURS.toNanos(5));

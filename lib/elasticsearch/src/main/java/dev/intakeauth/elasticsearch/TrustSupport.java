@@ -102,6 +102,24 @@ final class TrustSupport {
     void check() throws CertificateException;
   }
 
+  /** A trust manager for the client side of a connection: it checks servers, and refuses to check clients. */
+  abstract static class ServerTrustManager extends X509ExtendedTrustManager {
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      throw new CertificateException("not a server-side trust manager");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+      throw new CertificateException("not a server-side trust manager");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+      throw new CertificateException("not a server-side trust manager");
+    }
+  }
+
   /**
    * Elastic's {@code ca_trusted_fingerprint}: the pinned fingerprint picks a certificate out of the
    * chain the server presents, and that certificate becomes the trust anchor the rest of the chain must
@@ -109,7 +127,7 @@ final class TrustSupport {
    * server's own certificate, whose key the handshake has proven. A chain that merely contains the
    * pinned certificate, after a leaf it did not sign, is refused.
    */
-  static final class PinnedAnchorTrustManager extends X509ExtendedTrustManager {
+  static final class PinnedAnchorTrustManager extends ServerTrustManager {
     private final byte[] pin;
     private final @Nullable X509ExtendedTrustManager caFile;
 
@@ -204,28 +222,13 @@ final class TrustSupport {
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-      throw new CertificateException("not a server-side trust manager");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-      throw new CertificateException("not a server-side trust manager");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-      throw new CertificateException("not a server-side trust manager");
-    }
-
-    @Override
     public X509Certificate[] getAcceptedIssuers() {
       return caFile == null ? new X509Certificate[0] : caFile.getAcceptedIssuers();
     }
   }
 
   /** {@link VerificationMode#NONE}: every chain is accepted. */
-  private static final class TrustingEveryone extends X509ExtendedTrustManager {
+  private static final class TrustingEveryone extends ServerTrustManager {
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) {
       // verification mode none
@@ -239,21 +242,6 @@ final class TrustSupport {
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
       // verification mode none
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-      throw new CertificateException("not a server-side trust manager");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-      throw new CertificateException("not a server-side trust manager");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-      throw new CertificateException("not a server-side trust manager");
     }
 
     @Override

@@ -38,14 +38,15 @@ public final class CorsPolicy {
   private static final CorsPolicy ANY_ORIGIN = new CorsPolicy(List.of("*"), List.of());
 
   private final List<String> origins;
-  private final List<Pattern> globs;
+  /** The patterns other than {@code *} and {@code null}, lower case. */
+  private final List<String> globs;
   private final boolean anyOrigin;
   private final boolean nullOrigin;
   private final String allowHeaders;
 
   private CorsPolicy(List<String> origins, List<String> extraHeaders) {
     List<String> o = new ArrayList<>();
-    List<Pattern> g = new ArrayList<>();
+    List<String> g = new ArrayList<>();
     boolean any = false;
     boolean opaque = false;
     for (String raw : origins) {
@@ -61,7 +62,7 @@ public final class CorsPolicy {
       } else if (p.equals("null")) {
         opaque = true;
       } else {
-        g.add(glob(p));
+        g.add(p);
       }
     }
     Set<String> headers = new LinkedHashSet<>(DEFAULT_HEADERS);
@@ -127,8 +128,8 @@ public final class CorsPolicy {
     if (anyOrigin) {
       return true;
     }
-    for (Pattern g : globs) {
-      if (g.matcher(o).matches()) {
+    for (String g : globs) {
+      if (globMatches(g, o)) {
         return true;
       }
     }
@@ -166,25 +167,36 @@ public final class CorsPolicy {
     return new String(out);
   }
 
-  private static Pattern glob(String pattern) {
-    StringBuilder re = new StringBuilder();
-    StringBuilder literal = new StringBuilder();
-    for (int i = 0; i < pattern.length(); i++) {
-      char c = pattern.charAt(i);
-      if (c == '*' || c == '?') {
-        if (!literal.isEmpty()) {
-          re.append(Pattern.quote(literal.toString()));
-          literal.setLength(0);
-        }
-        re.append(c == '*' ? ".*" : ".");
+  /**
+   * Whether a glob matches all of a text. Not a regular expression: a backtracking matcher takes time
+   * that grows with the length of the text to the power of the number of stars, and the text is an
+   * unauthenticated {@code Origin} answered before any rate limit. This one keeps only the last star
+   * to fall back to, so it takes at most {@code text.length() * glob.length()} steps.
+   */
+  static boolean globMatches(String glob, String text) {
+    int g = 0;
+    int t = 0;
+    int star = -1;
+    int resume = 0;
+    while (t < text.length()) {
+      if (g < glob.length() && glob.charAt(g) == '*') {
+        star = g++;
+        resume = t;
+      } else if (g < glob.length() && (glob.charAt(g) == '?' || glob.charAt(g) == text.charAt(t))) {
+        g++;
+        t++;
+      } else if (star >= 0) {
+        // The last star takes one more character; earlier stars never need to take back any.
+        g = star + 1;
+        t = ++resume;
       } else {
-        literal.append(c);
+        return false;
       }
     }
-    if (!literal.isEmpty()) {
-      re.append(Pattern.quote(literal.toString()));
+    while (g < glob.length() && glob.charAt(g) == '*') {
+      g++;
     }
-    return Pattern.compile(re.toString(), Pattern.DOTALL);
+    return g == glob.length();
   }
 
   private static String printable(String s) {

@@ -3,6 +3,9 @@ package dev.intakeauth.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +43,41 @@ class CorsPolicyTest {
     }
     assertThat(any.allows("https://a.example")).isTrue();
     assertThat(any.allows("http://[::1]:8080")).isTrue();
+  }
+
+  @Test
+  void aLongCraftedOriginAgainstAManyStarGlobCostsLinearTimeNotACore() {
+    // Unauthenticated and free (preflights spend no token): a backtracking matcher spends seconds to
+    // hours on one such Origin, depending on the stars in the operator's pattern.
+    CorsPolicy stars = CorsPolicy.of(List.of("https://*.*.*.*.*.good.example", "*a*a*a*a*a*a*a*a*b"), List.of());
+    StringBuilder dots = new StringBuilder("https://");
+    while (dots.length() < 2040) {
+      dots.append("a.");
+    }
+    String manyDots = dots.append("bad").toString();
+    String manyAs = "https://" + "a".repeat(2030) + ".example";
+    assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+      for (int i = 0; i < 100; i++) {
+        assertThat(stars.allows(manyDots)).isFalse();
+        assertThat(stars.allows(manyAs)).isFalse();
+      }
+    });
+    assertThat(stars.allows("https://a.b.c.d.e.good.example")).isTrue();
+    assertThat(stars.allows("https://a.b.c.d.good.example")).isFalse();
+    assertThat(stars.allows("https://" + "a".repeat(20) + "b")).isTrue();
+  }
+
+  @Test
+  void globStarsAndQuestionMarksKeepTheirMeaning() {
+    CorsPolicy p = CorsPolicy.of(List.of("https://?.example", "http://*", "https://*x*.test"), List.of());
+    assertThat(p.allows("https://a.example")).isTrue();
+    assertThat(p.allows("https://ab.example")).isFalse();
+    assertThat(p.allows("https://.example")).isFalse();
+    assertThat(p.allows("http://anything.at.all:8080")).isTrue();
+    assertThat(p.allows("https://x.test")).isTrue();
+    assertThat(p.allows("https://axbxc.test")).isTrue();
+    assertThat(p.allows("https://abc.test")).isFalse();
+    assertThat(p.allows("https://x.test.evil")).isFalse();
   }
 
   @Test

@@ -33,7 +33,11 @@ final class IntakeServlet extends HttpServlet {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> V2_EVENTS = Set.of("transaction", "span", "error", "metricset", "log");
   private static final Set<String> V3_EVENTS = Set.of("x", "y", "e", "me");
-  /** Events taken from the rate-limit budget at a time, as APM Server does. */
+  /**
+   * Lines charged to the rate limit at a time, as APM Server charges events; a batch also ends once
+   * its lines reach the event size, so that a refused request has read at most about one event's
+   * worth past what it paid for.
+   */
   private static final int BATCH = 10;
   /** Agent configuration requests are small JSON documents. */
   private static final long SMALL_JSON = 64 * 1024;
@@ -174,7 +178,9 @@ final class IntakeServlet extends HttpServlet {
 
   /**
    * The NDJSON events of one request, line by line as the decoded bytes arrive. Every line counts
-   * toward the line cap, blank ones too: they cost the server as much to find as any other.
+   * toward the line cap, blank ones too: they cost the server as much to find as any other. For the
+   * same reason every line but the metadata, blank or not, is charged to an anonymous caller's rate
+   * limit like an event: a line of spaces up to the event size costs the server what an event does.
    */
   private final class Events implements RequestBody.Sink {
     private final HttpServletRequest request;
@@ -185,7 +191,12 @@ final class IntakeServlet extends HttpServlet {
     private int partialLength;
     private long lines;
     private long accepted;
+    /** Events read since the last charge, accepted once they are paid for. */
     private int pending;
+    /** Lines read since the last charge: the events and the blank lines. */
+    private int uncharged;
+    /** Their bytes. */
+    private long unchargedBytes;
     private @Nullable String service;
     private @Nullable String agent;
     private boolean first = true;
@@ -250,12 +261,8 @@ final class IntakeServlet extends HttpServlet {
         rejected(0, "missing metadata");
         return;
       }
-      if (pending > 0) {
-        if (limited(pending)) {
-          return;
-        }
-        accepted += pending;
-        acceptedEvents.addAndGet(pending);
+      if (uncharged > 0 && !charge()) {
+        return;
       }
       if (queryParameter(request, "verbose") != null) {
         json(response, 202, JSON.createObjectNode().put("accepted", accepted));
@@ -275,7 +282,7 @@ final class IntakeServlet extends HttpServlet {
         return false;
       }
       if (isBlank(bytes, offset, length)) {
-        return true;
+        return count(length);
       }
       JsonNode node;
       try {
@@ -320,14 +327,25 @@ final class IntakeServlet extends HttpServlet {
         }
       }
       pending++;
-      if (pending == BATCH) {
-        if (limited(pending)) {
-          return false;
-        }
-        accepted += pending;
-        acceptedEvents.addAndGet(pending);
-        pending = 0;
+      return count(length);
+    }
+
+    /** Counts a line toward the rate limit, charging a full batch; false once the request has been answered. */
+    private boolean count(int length) throws IOException {
+      unchargedBytes += length + 1;
+      return (++uncharged < BATCH && unchargedBytes < maxEventSize) || charge();
+    }
+
+    /** Charges the lines counted so far and accepts the events among them; false once the request has been answered. */
+    private boolean charge() throws IOException {
+      if (limited(uncharged)) {
+        return false;
       }
+      uncharged = 0;
+      unchargedBytes = 0;
+      accepted += pending;
+      acceptedEvents.addAndGet(pending);
+      pending = 0;
       return true;
     }
 

@@ -307,13 +307,25 @@ public final class ServerConfig {
         if (!m.matches()) {
           throw new ConfigException(s.key + ": expected a duration such as 500ms, 5s, 1m, got \"" + shown(s, text) + "\"");
         }
-        long n = Long.parseLong(m.group(1));
-        yield switch (m.group(2)) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          default -> Duration.ofHours(n);
-        };
+        long n;
+        try {
+          n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+          throw new ConfigException(s.key + ": expected a duration such as 500ms, 5s, 1m, got \"" + shown(s, text) + "\"");
+        }
+        try {
+          Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+          };
+          // Timeouts are given to Jetty and the servlet container in milliseconds.
+          d.toMillis();
+          yield d;
+        } catch (ArithmeticException e) {
+          throw new ConfigException(s.key + ": too long, got \"" + shown(s, text) + "\"");
+        }
       }
       case LIST -> throw new IllegalStateException();
     };

@@ -8,7 +8,7 @@ import dev.intakeauth.Privilege;
 import dev.intakeauth.testing.ManualClock;
 import dev.intakeauth.testing.TestCredentials;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -16,15 +16,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,35 +43,11 @@ class ApiKeySprayServerTest {
   @Test
   void unknownKeySprayFromOneClientLocksOutNeitherKeysInUseNorAnotherClientsNewKeys() throws Exception {
     Path[] pair = Pem.selfSigned(dir);
-    InMemoryKeyStore.NewKey agent = InMemoryKeyStore.generateKey("agent", WRITE, null);
-    List<InMemoryKeyStore.NewKey> newcomers = new ArrayList<>();
-    StringBuilder lines = new StringBuilder();
-    lines.append(agent.stored().toLine()).append('\n');
-    for (int i = 0; i < 3; i++) {
-      InMemoryKeyStore.NewKey k = InMemoryKeyStore.generateKey("newcomer-" + i, WRITE, null);
-      newcomers.add(k);
-      lines.append(k.stored().toLine()).append('\n');
-    }
-    Files.writeString(dir.resolve("keys.txt"), lines);
-    Path config = dir.resolve("apm-server.yml");
-    Files.writeString(config, """
-        apm-server:
-          host: 127.0.0.1:0
-          auth:
-            api_key:
-              enabled: true
-              limit: 10
-          ssl:
-            certificate: cert.pem
-            key: key.pem
-        intake-auth:
-          keys_file: keys.txt
-        """);
-
+    List<InMemoryKeyStore.NewKey> keys = writeKeys("agent", "newcomer-0", "newcomer-1", "newcomer-2");
+    InMemoryKeyStore.NewKey agent = keys.get(0);
+    List<InMemoryKeyStore.NewKey> newcomers = keys.subList(1, keys.size());
     ManualClock clock = new ManualClock();
-    IntakeServer server = new IntakeServer(Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    server.ticker = clock;
-    assertThat(IntakeServer.commandLine(server).execute("--config", config.toString())).isZero();
+    IntakeServer server = start(clock, "");
     try (server) {
       Tls tls = new Tls(server.baseUrl(), pair[0]);
       String agentKey = "ApiKey " + agent.credential().encoded();
@@ -107,35 +80,13 @@ class ApiKeySprayServerTest {
   @Test
   void rotatingAddressesWithinOneIpv6NetworkDoesNotMultiplyTheApiKeyShare() throws Exception {
     Path[] pair = Pem.selfSigned(dir);
-    List<InMemoryKeyStore.NewKey> keys = new ArrayList<>();
-    StringBuilder lines = new StringBuilder();
-    for (int i = 0; i < 4; i++) {
-      InMemoryKeyStore.NewKey k = InMemoryKeyStore.generateKey("agent-" + i, WRITE, null);
-      keys.add(k);
-      lines.append(k.stored().toLine()).append('\n');
-    }
-    Files.writeString(dir.resolve("keys.txt"), lines);
-    Path config = dir.resolve("apm-server.yml");
+    List<InMemoryKeyStore.NewKey> keys = writeKeys("agent-0", "agent-1", "agent-2", "agent-3");
+    ManualClock clock = new ManualClock();
     // The clients are behind a trusted proxy (this test's own connections) that names them in X-Forwarded-For.
-    Files.writeString(config, """
-        apm-server:
-          host: 127.0.0.1:0
-          auth:
-            api_key:
-              enabled: true
-              limit: 10
-          ssl:
-            certificate: cert.pem
-            key: key.pem
-        intake-auth:
-          keys_file: keys.txt
+    IntakeServer server = start(clock, """
           trusted_proxies: ["127.0.0.1"]
           api_key.limit_per_client: 1
         """);
-    ManualClock clock = new ManualClock();
-    IntakeServer server = new IntakeServer(Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    server.ticker = clock;
-    assertThat(IntakeServer.commandLine(server).execute("--config", config.toString())).isZero();
     try (server) {
       Tls tls = new Tls(server.baseUrl(), pair[0]);
       String first = "X-Forwarded-For: 2001:db8:1:2::1\r\n";
@@ -170,6 +121,46 @@ class ApiKeySprayServerTest {
         .hasMessage("intake-auth.api_key.limit_per_client: expected a positive whole number, got \"0\"");
   }
 
+  /** Writes the key file: one key a name, each with event:write only. */
+  private List<InMemoryKeyStore.NewKey> writeKeys(String... names) throws IOException {
+    List<InMemoryKeyStore.NewKey> keys = new ArrayList<>();
+    StringBuilder lines = new StringBuilder();
+    for (String name : names) {
+      InMemoryKeyStore.NewKey k = InMemoryKeyStore.generateKey(name, WRITE, null);
+      keys.add(k);
+      lines.append(k.stored().toLine()).append('\n');
+    }
+    Files.writeString(dir.resolve("keys.txt"), lines);
+    return keys;
+  }
+
+  /**
+   * Starts the server over TLS with the key file, a budget of 10 new keys a minute and this time
+   * source for the key cache.
+   *
+   * @param intakeAuthSettings more settings under {@code intake-auth:}, each line indented by two spaces
+   */
+  private IntakeServer start(ManualClock clock, String intakeAuthSettings) throws IOException {
+    Path config = dir.resolve("apm-server.yml");
+    Files.writeString(config, """
+        apm-server:
+          host: 127.0.0.1:0
+          auth:
+            api_key:
+              enabled: true
+              limit: 10
+          ssl:
+            certificate: cert.pem
+            key: key.pem
+        intake-auth:
+          keys_file: keys.txt
+        """ + intakeAuthSettings);
+    IntakeServer server = new IntakeServer(Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    server.ticker = clock;
+    assertThat(IntakeServer.commandLine(server).execute("--config", config.toString())).isZero();
+    return server;
+  }
+
   private record Response(int status, String head) {}
 
   /** Raw HTTP/1.1 over TLS from a chosen source address, which the JDK's HTTP client cannot pick. */
@@ -179,15 +170,7 @@ class ApiKeySprayServerTest {
     private final int port;
 
     Tls(String baseUrl, Path certificate) throws Exception {
-      KeyStore trust = KeyStore.getInstance("PKCS12");
-      trust.load(null, null);
-      try (InputStream in = Files.newInputStream(certificate)) {
-        trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509").generateCertificate(in));
-      }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trust);
-      context = SSLContext.getInstance("TLS");
-      context.init(null, tmf.getTrustManagers(), null);
+      context = Client.trusting(certificate);
       URI uri = URI.create(baseUrl);
       host = InetAddress.getByName(uri.getHost());
       port = uri.getPort();

@@ -35,18 +35,23 @@ final class Client {
     this.base = base;
     HttpClient.Builder b = HttpClient.newBuilder();
     if (certificate != null) {
-      KeyStore trust = KeyStore.getInstance("PKCS12");
-      trust.load(null, null);
-      try (InputStream in = Files.newInputStream(certificate)) {
-        trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509").generateCertificate(in));
-      }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trust);
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, tmf.getTrustManagers(), null);
-      b.sslContext(ctx);
+      b.sslContext(trusting(certificate));
     }
     http = b.build();
+  }
+
+  /** A TLS context that trusts this one certificate (the server's self-signed one) and nothing else. */
+  static SSLContext trusting(Path certificate) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (InputStream in = Files.newInputStream(certificate)) {
+      trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, tmf.getTrustManagers(), null);
+    return context;
   }
 
   static String events(String service, String agent, int transactions) {

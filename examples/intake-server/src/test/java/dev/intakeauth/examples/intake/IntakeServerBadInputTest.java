@@ -35,14 +35,7 @@ class IntakeServerBadInputTest {
   @TempDir Path dir;
 
   private IntakeServer start(String extra) throws IOException {
-    Path config = dir.resolve("apm-server.yml");
-    Files.writeString(config, """
-        apm-server.host: 127.0.0.1:0
-        apm-server.auth.secret_token: s3cret
-        apm-server.auth.anonymous.enabled: true
-        apm-server.auth.anonymous.rate_limit.event_limit: 100000
-        """ + extra);
-    return IntakeServerTest.started(Map.of(), "--config", config.toString());
+    return IntakeServerTest.startedAnonymous(dir, extra);
   }
 
   private static Client.Raw post(IntakeServer server, String path, String encoding, byte[] body) throws Exception {
@@ -144,6 +137,32 @@ class IntakeServerBadInputTest {
       assertThat(body.path("error").asText()).isEqualTo("request body too large: more than 100000 lines");
       // Blank lines count toward the line cap: the server stopped after about 100,000 bytes of the 1 GiB.
       assertThat(server.decodedBytes()).isLessThan(1 << 20);
+    }
+  }
+
+  @Test
+  void blankLinesPaddedToTheEventSizeSpendTheAnonymousRateLimitLikeEvents() throws Exception {
+    // Spaces up to max_event_size on each line: a 20 KB gzip the server inflates to 20 MB and scans,
+    // which once cost the limiter one token (the request's) and the server about 90 ms of CPU.
+    int padded = 307_199;
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < 4; i++) {
+      text.append(" ".repeat(padded)).append('\n'); // before the metadata: free then, whatever followed
+    }
+    text.append(METADATA);
+    for (int i = 0; i < 60; i++) {
+      text.append(" ".repeat(padded)).append('\n');
+    }
+    byte[] gz = gzip(text.toString());
+    assertThat(gz.length).isLessThan(40_000);
+    try (IntakeServer server = IntakeServerTest.startedAnonymous(dir, 1, "")) {
+      Client.Raw r = post(server, RUM, "gzip", gz);
+      clientError(r, 429);
+      assertThat(r.headers()).containsKey("Retry-After");
+      // A burst of 3, one for the request: two lines paid for, and at most about one event's worth more
+      // read before the refusal (lines are charged in batches of ten, or of one event's size).
+      assertThat(server.decodedBytes()).isLessThan(5L * (padded + 1) + METADATA.length());
+      assertThat(server.acceptedEvents()).isZero();
     }
   }
 

@@ -8,11 +8,9 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,14 +40,7 @@ class IntakeServerSlowClientTest {
   }
 
   private IntakeServer start(String extra) throws IOException {
-    Path config = dir.resolve("apm-server.yml");
-    Files.writeString(config, """
-        apm-server.host: 127.0.0.1:0
-        apm-server.auth.secret_token: s3cret
-        apm-server.auth.anonymous.enabled: true
-        apm-server.auth.anonymous.rate_limit.event_limit: 100000
-        """ + extra);
-    return IntakeServerTest.started(Map.of(), "--config", config.toString());
+    return IntakeServerTest.startedAnonymous(dir, extra);
   }
 
   /** Opens {@code count} anonymous uploads that send their headers and one byte, then a byte a second. */

@@ -3,6 +3,7 @@ package dev.intakeauth.examples.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,34 @@ class IntakeServerTest {
     int code = IntakeServer.commandLine(server).execute(args);
     assertThat(code).as("started: %s", out).isZero();
     return server;
+  }
+
+  /**
+   * A server on plain HTTP with a secret token and anonymous access whose rate limit is out of the
+   * way, so that an attacker needs no credential and the limit decides nothing.
+   *
+   * @param dir where the configuration file is written
+   * @param extra more settings, one a line, in dotted form
+   */
+  static IntakeServer startedAnonymous(Path dir, String extra) throws IOException {
+    return startedAnonymous(dir, 100_000, extra);
+  }
+
+  /**
+   * The anonymous plain-HTTP server of {@link #startedAnonymous(Path, String)}, with this
+   * per-client rate limit.
+   *
+   * @param eventLimit {@code apm-server.auth.anonymous.rate_limit.event_limit}
+   */
+  static IntakeServer startedAnonymous(Path dir, int eventLimit, String extra) throws IOException {
+    Path config = dir.resolve("apm-server.yml");
+    Files.writeString(config, """
+        apm-server.host: 127.0.0.1:0
+        apm-server.auth.secret_token: s3cret
+        apm-server.auth.anonymous.enabled: true
+        apm-server.auth.anonymous.rate_limit.event_limit: %d
+        """.formatted(eventLimit) + extra);
+    return started(Map.of(), "--config", config.toString());
   }
 
   @Test

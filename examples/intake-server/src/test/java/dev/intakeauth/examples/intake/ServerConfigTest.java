@@ -151,6 +151,17 @@ class ServerConfigTest {
   }
 
   @Test
+  void aDurationTooLargeForALongIsAConfigErrorNamingTheSettingNotACrash() {
+    // Each once escaped as NumberFormatException or ArithmeticException: "the server could not start (...)".
+    fails("apm-server.read_timeout: 99999999999999999999s",
+        "apm-server.read_timeout: expected a duration such as 500ms, 5s, 1m, got \"99999999999999999999s\"");
+    fails("apm-server.read_timeout: 9999999999999999h", "apm-server.read_timeout: too long, got \"9999999999999999h\"");
+    fails("apm-server.idle_timeout: 9223372036854776s", "apm-server.idle_timeout: too long, got \"9223372036854776s\"");
+    assertThat(parse("apm-server.idle_timeout: 9223372036854775ms").duration(ServerConfig.Setting.IDLE_TIMEOUT).toMillis())
+        .isEqualTo(9223372036854775L);
+  }
+
+  @Test
   void pathsAreRelativeToTheFile() {
     ServerConfig c = parse("apm-server.ssl.certificate: cert.pem\napm-server.ssl.key: /abs/key.pem");
     assertThat(c.tlsEnabled()).isTrue();
