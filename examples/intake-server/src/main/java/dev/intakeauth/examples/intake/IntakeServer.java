@@ -215,6 +215,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     context.addFilter(f, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
     // Bodies are read with non-blocking I/O, so a slow upload holds no thread while it trickles in.
     servlet = new IntakeServlet(settings.integer(ServerConfig.Setting.MAX_EVENT_SIZE), settings.integer(ServerConfig.Setting.MAX_LINES),
+        settings.integer(ServerConfig.Setting.MAX_BUFFERED_LINE_BYTES),
         new RequestBody.Limits(settings.integer(ServerConfig.Setting.MAX_DECOMPRESSED_SIZE), settings.integer(ServerConfig.Setting.MIN_REQUEST_DATA_RATE),
             settings.duration(ServerConfig.Setting.READ_TIMEOUT)));
     ServletHolder s = new ServletHolder(servlet);
@@ -365,6 +366,11 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
   }
 
   /** Decoded body bytes looked at so far, across requests. */
+  /** Bytes held for lines begun and not yet ended, across requests. */
+  long bufferedLineBytes() {
+    return servlet == null ? 0 : servlet.bufferedLineBytes.get();
+  }
+
   long decodedBytes() {
     return servlet == null ? 0 : servlet.decodedBytes.get();
   }
