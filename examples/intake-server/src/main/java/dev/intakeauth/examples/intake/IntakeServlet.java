@@ -118,12 +118,25 @@ final class IntakeServlet extends HttpServlet {
     }
     RequestBody.read(request, response, encoding, new RequestBody.Limits(Math.min(limits.maxBytes(), SMALL_JSON), limits.minDataRate(), limits.readTimeout()),
         new RequestBody.Sink() {
-          private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+          private ByteArrayOutputStream body = new ByteArrayOutputStream();
+          private long held;
 
           @Override
-          public boolean accept(byte[] bytes, int offset, int length) {
+          public boolean accept(byte[] bytes, int offset, int length) throws IOException {
+            // Held until the body ends, like a line begun: charged to the same budget.
+            if (!hold(response, length)) {
+              return false;
+            }
+            held += length;
             body.write(bytes, offset, length);
             return true;
+          }
+
+          @Override
+          public void close() {
+            bufferedLineBytes.addAndGet(-held);
+            held = 0;
+            body = new ByteArrayOutputStream(0);
           }
 
           @Override
@@ -253,10 +266,7 @@ final class IntakeServlet extends HttpServlet {
       if (partialLength + length > partial.length) {
         int size = Math.min(maxEventSize, Math.max(partial.length * 2, partialLength + length));
         long more = size - partial.length;
-        if (bufferedLineBytes.addAndGet(more) > maxBufferedLineBytes) {
-          bufferedLineBytes.addAndGet(-more);
-          response.setHeader("Retry-After", "1");
-          answer(503, "server busy: too many partly received events are held; retry later");
+        if (!hold(response, more)) {
           return false;
         }
         held += more;
@@ -394,6 +404,20 @@ final class IntakeServlet extends HttpServlet {
     private void answer(int status, String message) throws IOException {
       error(response, status, message);
     }
+  }
+
+  /**
+   * Charges bytes a request is about to hold to {@link #bufferedLineBytes}; past the budget, answers
+   * 503 instead (the caller stops) and charges nothing.
+   */
+  private boolean hold(HttpServletResponse response, long bytes) throws IOException {
+    if (bufferedLineBytes.addAndGet(bytes) > maxBufferedLineBytes) {
+      bufferedLineBytes.addAndGet(-bytes);
+      response.setHeader("Retry-After", "1");
+      error(response, 503, "server busy: too many partly received events are held; retry later");
+      return false;
+    }
+    return true;
   }
 
   static void error(HttpServletResponse response, int status, String message) throws IOException {

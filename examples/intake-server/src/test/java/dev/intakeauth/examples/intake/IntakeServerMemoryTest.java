@@ -44,9 +44,14 @@ class IntakeServerMemoryTest {
    * nothing decoded), for the whole read timeout.
    */
   private static byte[] gzipOfAnUnendedEventSizedLine() {
+    return gzipStart(EVENT_SIZE - 1, (byte) 'a');
+  }
+
+  /** The start of a gzip body of {@code size} bytes of {@code value}, not ended. */
+  private static byte[] gzipStart(int size, byte value) {
     Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION, true);
-    byte[] line = new byte[EVENT_SIZE - 1];
-    Arrays.fill(line, (byte) 'a');
+    byte[] line = new byte[size];
+    Arrays.fill(line, value);
     deflater.setInput(line);
     byte[] out = new byte[1 << 16];
     int n = deflater.deflate(out, 0, out.length, Deflater.SYNC_FLUSH);
@@ -58,12 +63,16 @@ class IntakeServerMemoryTest {
   }
 
   private Socket holdOneLine(IntakeServer server, byte[] start) throws IOException {
+    return hold(server, "POST " + RUM + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-ndjson\r\n", start);
+  }
+
+  private Socket hold(IntakeServer server, String head, byte[] start) throws IOException {
     URI uri = URI.create(server.baseUrl());
     Socket s = new Socket(uri.getHost(), uri.getPort());
     sockets.add(s);
     s.setSoTimeout(200);
     OutputStream out = s.getOutputStream();
-    out.write(("POST " + RUM + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-ndjson\r\nContent-Encoding: gzip\r\n"
+    out.write((head + "Content-Encoding: gzip\r\n"
         + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(start.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
     out.write(start);
     out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
@@ -117,6 +126,31 @@ class IntakeServerMemoryTest {
       Client.Raw ok = Client.raw(server.baseUrl(), "POST " + RUM + "?verbose HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-ndjson\r\n"
           + "Content-Length: " + events.length + "\r\n", events);
       assertThat(ok.status()).as(ok.body()).isEqualTo(202);
+    }
+  }
+
+  @Test
+  void unendedAgentConfigBodiesOnManyConnectionsHoldNoMoreThanTheServersBudget() throws Exception {
+    int budget = 4 * 60_000;
+    // 60,000 spaces, valid JSON so far, from about a hundred gzip bytes; the agent configuration cap is 64 KiB
+    byte[] start = gzipStart(60_000, (byte) ' ');
+    assertThat(start.length).isLessThan(1000);
+    String head = "POST /config/v1/rum/agents HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n";
+    try (IntakeServer server = IntakeServerTest.startedAnonymous(dir, "intake-auth.max_buffered_line_bytes: " + budget + "\n")) {
+      int held = 0;
+      int busy = 0;
+      for (int i = 0; i < 30; i++) {
+        Client.Raw answer = answerIfAny(hold(server, head, start));
+        if (answer == null) {
+          held++;
+        } else {
+          assertThat(answer.status()).as(answer.body()).isEqualTo(503);
+          busy++;
+        }
+        assertThat(server.bufferedLineBytes()).isLessThanOrEqualTo(budget);
+      }
+      assertThat(held).isBetween(1, 4);
+      assertThat(busy).isGreaterThanOrEqualTo(26);
     }
   }
 }
