@@ -295,6 +295,17 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     if (fingerprint != null) {
       connection.trustedFingerprint(fingerprint);
     }
+    // TLS trust settings say the operator expects TLS; a host that is plain HTTP (a scheme-less host takes
+    // protocol's default, http) would carry every agent's API key in clear all the same.
+    if (!cas.isEmpty() || fingerprint != null) {
+      for (String url : urls) {
+        if (url.strip().toLowerCase(java.util.Locale.ROOT).startsWith("http://")) {
+          throw new ConfigException(ServerConfig.Setting.ES_HOSTS.key + ": " + url.strip() + " is plain HTTP while "
+              + ServerConfig.Setting.ES_CA.key + " or " + ServerConfig.Setting.ES_FINGERPRINT.key + " is set: the agents' API keys"
+              + " would be sent unencrypted; use https:// hosts or " + ServerConfig.Setting.ES_PROTOCOL.key + ": https");
+        }
+      }
+    }
     return ElasticsearchPrivilegeChecker.create(connection.build())
         .cached(b -> budget(b, settings));
   }
