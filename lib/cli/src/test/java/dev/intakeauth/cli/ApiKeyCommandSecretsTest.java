@@ -244,4 +244,11 @@ class ApiKeyCommandSecretsTest {
     Cli.run(Cli.Input.stdin("pw"), "list", "--url", url(), "-u", "elastic", "--password-stdin").succeeds();
     assertThat(authorizations).containsExactly(basic("elastic", "pw"), basic("elastic", "pw"));
   }
+
+  @Test
+  void aCaFingerprintWithAPlainHttpUrlIsRefusedBeforeThePasswordIsSent() {
+    String line = Cli.run("list", "--url", url(), "-u", "elastic", "-p", PASSWORD, "--ca-fingerprint", "ab".repeat(32)).failsWithOneLine(1);
+    assertThat(line).contains("is plain HTTP, but a CA certificate or a trusted fingerprint is set").doesNotContain(PASSWORD);
+    assertThat(authorizations).isEmpty();
+  }
 }
