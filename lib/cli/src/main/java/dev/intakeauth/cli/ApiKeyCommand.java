@@ -11,12 +11,14 @@ import dev.intakeauth.elasticsearch.ElasticsearchConnection;
 import dev.intakeauth.elasticsearch.KeyManagementException;
 import dev.intakeauth.elasticsearch.ServerKeyRole;
 import dev.intakeauth.elasticsearch.VerificationMode;
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -229,7 +231,9 @@ public final class ApiKeyCommand implements Callable<Integer> {
     }
     String line;
     try {
-      line = new BufferedReader(new InputStreamReader(input.stdin(), StandardCharsets.UTF_8)).readLine();
+      line = firstLine(input.stdin(), option);
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException(option + ": the " + what + " on standard input is not UTF-8 text");
     } catch (IOException e) {
       throw new IllegalArgumentException(option + ": cannot read standard input (" + e.getClass().getSimpleName() + ")");
     }
@@ -237,6 +241,31 @@ public final class ApiKeyCommand implements Callable<Integer> {
       throw new IllegalArgumentException(option + ": no " + what + " on standard input");
     }
     return line;
+  }
+
+  /** The longest secret read from standard input: far above any password or key, far below the heap. */
+  static final int MAX_SECRET_BYTES = 64 * 1024;
+
+  /**
+   * The bytes up to the first line end (LF or CRLF) or the end of the stream, strictly decoded; at most
+   * {@link #MAX_SECRET_BYTES} are read, so endless input without a line end is refused rather than held.
+   */
+  private static @Nullable String firstLine(InputStream stdin, String option) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int b;
+    while ((b = stdin.read()) >= 0 && b != '\n') {
+      if (bytes.size() == MAX_SECRET_BYTES) {
+        throw new IllegalArgumentException(option + ": the first line of standard input is longer than " + MAX_SECRET_BYTES + " bytes");
+      }
+      bytes.write(b);
+    }
+    if (b < 0 && bytes.size() == 0) {
+      return null;
+    }
+    byte[] line = bytes.toByteArray();
+    int length = line.length > 0 && line[line.length - 1] == '\r' ? line.length - 1 : line.length;
+    return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+        .decode(ByteBuffer.wrap(line, 0, length)).toString();
   }
 
   /** Asks on the terminal; null when there is none. */

@@ -179,4 +179,76 @@ class ApiKeyCommandSecretsTest {
     assertThat(Cli.run("list", "--help").succeeds()).contains("--verification-mode").contains("ELASTICSEARCH_SSL_VERIFICATION_MODE")
         .contains("--password-stdin");
   }
+
+  // --- standard input that is not one short line of text ---
+
+  /** Standard input of {@code size} bytes of {@code 'a'} and no line end, counting what the tool reads. */
+  private static final class NoLineEnd extends InputStream {
+    private final long size;
+    long read;
+
+    NoLineEnd(long size) {
+      this.size = size;
+    }
+
+    @Override
+    public int read() {
+      if (read == size) {
+        return -1;
+      }
+      read++;
+      return 'a';
+    }
+  }
+
+  private static ApiKeyCommand.Input stdinOf(InputStream in) {
+    return new ApiKeyCommand.Input() {
+      @Override
+      public InputStream stdin() {
+        return in;
+      }
+
+      @Override
+      public char[] prompt(String question) {
+        return null;
+      }
+    };
+  }
+
+  @Test
+  void endlessStandardInputWithoutALineEndIsRefusedAfterABoundedRead() {
+    NoLineEnd password = new NoLineEnd(32L * 1024 * 1024);
+    assertThat(Cli.run(stdinOf(password), "list", "--url", url(), "-u", "elastic", "--password-stdin").failsWithOneLine(1))
+        .isEqualTo("Error: --password-stdin: the first line of standard input is longer than 65536 bytes");
+    assertThat(password.read).as("bytes read from standard input").isLessThanOrEqualTo(ApiKeyCommand.MAX_SECRET_BYTES + 1);
+    NoLineEnd credentials = new NoLineEnd(32L * 1024 * 1024);
+    assertThat(Cli.run(stdinOf(credentials), "verify", "--url", url(), "--credentials-stdin").failsWithOneLine(1))
+        .startsWith("Error: --credentials-stdin: the first line of standard input is longer than");
+    assertThat(credentials.read).isLessThanOrEqualTo(ApiKeyCommand.MAX_SECRET_BYTES + 1);
+    assertThat(authorizations).isEmpty();
+    // A secret just under the bound, ended by the stream, is still taken.
+    String longPassword = "p".repeat(ApiKeyCommand.MAX_SECRET_BYTES - 1);
+    Cli.run(Cli.Input.stdin(longPassword), "list", "--url", url(), "-u", "elastic", "--password-stdin");
+    assertThat(authorizations).containsExactly(basic("elastic", longPassword));
+  }
+
+  @Test
+  void binaryOnStandardInputIsRefusedRatherThanSentMangled() {
+    byte[] notUtf8 = {'p', 'w', (byte) 0xff, (byte) 0xfe, (byte) 0xc3, '\n'};
+    String line = Cli.run(stdinOf(new java.io.ByteArrayInputStream(notUtf8)), "list", "--url", url(), "-u", "elastic", "--password-stdin")
+        .failsWithOneLine(1);
+    assertThat(line).isEqualTo("Error: --password-stdin: the password on standard input is not UTF-8 text");
+    assertThat(authorizations).isEmpty();
+    // Only the first line counts, whatever follows it; CRLF and a bare end of stream end it too.
+    Cli.run(Cli.Input.stdin("pw\r\n\u0000\u00ff"), "list", "--url", url(), "-u", "elastic", "--password-stdin").succeeds();
+    Cli.run(Cli.Input.stdin("pw"), "list", "--url", url(), "-u", "elastic", "--password-stdin").succeeds();
+    assertThat(authorizations).containsExactly(basic("elastic", "pw"), basic("elastic", "pw"));
+  }
+
+  @Test
+  void aCaFingerprintWithAPlainHttpUrlIsRefusedBeforeThePasswordIsSent() {
+    String line = Cli.run("list", "--url", url(), "-u", "elastic", "-p", PASSWORD, "--ca-fingerprint", "ab".repeat(32)).failsWithOneLine(1);
+    assertThat(line).contains("is plain HTTP, but a CA certificate or a trusted fingerprint is set").doesNotContain(PASSWORD);
+    assertThat(authorizations).isEmpty();
+  }
 }

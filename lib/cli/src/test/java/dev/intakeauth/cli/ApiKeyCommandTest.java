@@ -85,7 +85,7 @@ class ApiKeyCommandTest {
 
   @Test
   void aMissingCaFileIsOneLine() {
-    String line = Cli.run(Cli.args(NOWHERE, "list", "--ca-cert", "does-not-exist.pem")).failsWithOneLine(1);
+    String line = Cli.run("list", "--url", "https://127.0.0.1:1", "-u", "elastic", "-p", "pw", "--ca-cert", "does-not-exist.pem").failsWithOneLine(1);
     assertThat(line).contains("does-not-exist.pem");
   }
 

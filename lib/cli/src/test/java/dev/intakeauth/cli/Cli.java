@@ -86,7 +86,7 @@ final class Cli {
     return run(Input.none(), args);
   }
 
-  static Run run(Input input, String... args) {
+  static Run run(ApiKeyCommand.Input input, String... args) {
     CommandLine cl = ApiKeyCommand.commandLine(input);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

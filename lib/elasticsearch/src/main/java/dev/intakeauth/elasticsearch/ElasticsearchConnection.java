@@ -399,9 +399,20 @@ public final class ElasticsearchConnection {
      * Builds the connection settings.
      *
      * @return the immutable connection
+     * @throws IllegalArgumentException if a CA certificate or a trusted fingerprint is set and a host
+     *     is not {@code https} (the default host, {@code http://localhost:9200}, included)
      */
     public ElasticsearchConnection build() {
       ElasticsearchConnection connection = new ElasticsearchConnection(this);
+      if (caCertificate != null || fingerprint != null) {
+        for (HttpHost h : connection.hosts) {
+          if (!"https".equals(h.getSchemeName())) {
+            // TLS trust was asked for: a plain-HTTP host would get the credentials in clear all the same.
+            throw new IllegalArgumentException("the Elasticsearch host " + h.toURI() + " is plain HTTP, but a CA certificate or a"
+                + " trusted fingerprint is set: use an https URL");
+          }
+        }
+      }
       if (verificationMode == VerificationMode.NONE) {
         LOG.warn("TLS verification is OFF for Elasticsearch at {} (verification mode none): any server, a man in the middle"
             + " included, is trusted and receives every credential sent to it. Use it for tests only.", connection.hostsText());

@@ -9,18 +9,12 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.cert.CertPath;
-import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -86,8 +80,12 @@ final class TrustSupport {
       throw new CertificateException("no certificate in the file");
     }
     // The JDK's PKIX trust manager: path building from the presented chain to one of the file's certificates.
+    return pkix(store);
+  }
+
+  private static X509ExtendedTrustManager pkix(KeyStore anchors) throws GeneralSecurityException {
     TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-    tmf.init(store);
+    tmf.init(anchors);
     for (TrustManager tm : tmf.getTrustManagers()) {
       if (tm instanceof X509ExtendedTrustManager x) {
         return x;
@@ -96,10 +94,10 @@ final class TrustSupport {
     throw new GeneralSecurityException("no X.509 trust manager");
   }
 
-  /** One way of checking a chain, so the pin can fall back to the CA file's check with the same arguments. */
+  /** One handshake's check of the server's chain, so the pin and the CA file's manager get the same arguments. */
   @FunctionalInterface
-  private interface ChainCheck {
-    void check() throws CertificateException;
+  private interface JdkCheck {
+    void check(X509ExtendedTrustManager jdk) throws CertificateException;
   }
 
   /** A trust manager for the client side of a connection: it checks servers, and refuses to check clients. */
@@ -130,6 +128,7 @@ final class TrustSupport {
   static final class PinnedAnchorTrustManager extends ServerTrustManager {
     private final byte[] pin;
     private final @Nullable X509ExtendedTrustManager caFile;
+    private volatile @Nullable X509ExtendedTrustManager anchored;
 
     PinnedAnchorTrustManager(String hex, @Nullable X509ExtendedTrustManager caFile) {
       this.pin = HexFormat.of().parseHex(hex);
@@ -138,33 +137,33 @@ final class TrustSupport {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-      check(chain, caFile == null ? null : () -> caFile.checkServerTrusted(chain, authType));
+      check(chain, tm -> tm.checkServerTrusted(chain, authType));
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-      check(chain, caFile == null ? null : () -> caFile.checkServerTrusted(chain, authType, socket));
+      check(chain, tm -> tm.checkServerTrusted(chain, authType, socket));
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-      check(chain, caFile == null ? null : () -> caFile.checkServerTrusted(chain, authType, engine));
+      check(chain, tm -> tm.checkServerTrusted(chain, authType, engine));
     }
 
-    private void check(X509Certificate[] chain, @Nullable ChainCheck orCaFile) throws CertificateException {
+    private void check(X509Certificate[] chain, JdkCheck jdk) throws CertificateException {
       if (chain == null || chain.length == 0) {
         throw new CertificateException("the server presented no certificate");
       }
       CertificateException refused;
       try {
-        validateToPin(chain);
+        validateToPin(chain, jdk);
         return;
       } catch (CertificateException e) {
         refused = e;
       }
-      if (orCaFile != null) {
+      if (caFile != null) {
         try {
-          orCaFile.check();
+          jdk.check(caFile);
           return;
         } catch (CertificateException e) {
           e.addSuppressed(refused);
@@ -174,27 +173,43 @@ final class TrustSupport {
       throw refused;
     }
 
-    private void validateToPin(X509Certificate[] chain) throws CertificateException {
+    private void validateToPin(X509Certificate[] chain, JdkCheck jdk) throws CertificateException {
       int pinned = indexOfPinned(chain);
       if (pinned < 0) {
         throw new CertificateException("no certificate in the server's chain has the trusted fingerprint");
       }
       X509Certificate anchor = chain[pinned];
+      // The JDK takes a trust anchor's dates and CA flag on trust; a pinned certificate gets them checked.
       anchor.checkValidity();
-      if (pinned > 0) {
-        if (anchor.getBasicConstraints() < 0) {
-          throw new CertificateException("the certificate with the trusted fingerprint is neither a CA nor the server's own certificate");
-        }
-        try {
-          CertPath path = CertificateFactory.getInstance("X.509").generateCertPath(Arrays.asList(chain).subList(0, pinned));
-          PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
-          params.setRevocationEnabled(false);
-          CertPathValidator.getInstance("PKIX").validate(path, params);
-        } catch (GeneralSecurityException e) {
-          throw new CertificateException("the server's certificate does not validate to the certificate with the trusted fingerprint", e);
-        }
+      if (pinned > 0 && anchor.getBasicConstraints() < 0) {
+        throw new CertificateException("the certificate with the trusted fingerprint is neither a CA nor the server's own certificate");
       }
       requireServerUse(chain[0]);
+      // The JDK's own TLS trust manager, anchored at the pinned certificate alone: the PKIX path, and what it
+      // asks of a server's certificate for this handshake (key usage, extended key usage, algorithms).
+      try {
+        jdk.check(anchoredAt(anchor));
+      } catch (CertificateException e) {
+        throw new CertificateException("the server's certificate does not validate to the certificate with the trusted fingerprint", e);
+      }
+    }
+
+    /** The JDK's PKIX trust manager trusting only this certificate; kept, as only one certificate has the pin. */
+    private X509ExtendedTrustManager anchoredAt(X509Certificate anchor) throws CertificateException {
+      X509ExtendedTrustManager cached = anchored;
+      if (cached != null) {
+        return cached;
+      }
+      try {
+        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+        store.load(null, null);
+        store.setCertificateEntry("pinned", anchor);
+        cached = pkix(store);
+      } catch (IOException | GeneralSecurityException e) {
+        throw new CertificateException("cannot make a trust manager for the pinned certificate", e);
+      }
+      anchored = cached;
+      return cached;
     }
 
     private int indexOfPinned(X509Certificate[] chain) throws CertificateException {
@@ -212,7 +227,7 @@ final class TrustSupport {
       return -1;
     }
 
-    /** What the JDK's own TLS trust manager checks of a server's certificate beyond the path. */
+    /** The server certificate's own dates and extended key usage, also where it is the pinned anchor. */
     private static void requireServerUse(X509Certificate leaf) throws CertificateException {
       List<String> uses = leaf.getExtendedKeyUsage();
       if (uses != null && !uses.contains(SERVER_AUTH) && !uses.contains(ANY_EXTENDED_KEY_USAGE)) {

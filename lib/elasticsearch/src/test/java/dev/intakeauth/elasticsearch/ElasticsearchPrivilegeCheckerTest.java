@@ -324,7 +324,7 @@ class ElasticsearchPrivilegeCheckerTest {
   void anUnreadableCaFileIsAClearConfigurationError() throws IOException {
     Path bad = dir.resolve("bad.pem");
     Files.writeString(bad, "not a certificate");
-    assertThatThrownBy(() -> ElasticsearchPrivilegeChecker.create(ElasticsearchConnection.builder().caCertificate(bad).build()))
+    assertThatThrownBy(() -> ElasticsearchPrivilegeChecker.create(ElasticsearchConnection.builder().hosts("https://localhost:9200").caCertificate(bad).build()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CA certificate");
   }
 

@@ -136,6 +136,48 @@ final class TestPki {
     }
   }
 
+  /**
+   * A certificate with every choice open: {@code issuer} null for self-signed, {@code pathLength} -1 for
+   * a leaf (a CA otherwise, {@code Integer.MAX_VALUE} for no limit), {@code permittedDns} a DNS name
+   * constraint (null for none), and its validity period.
+   */
+  static Issued custom(TestPki.Issued issuer, String commonName, int pathLength, String permittedDns, Instant notBefore, Instant notAfter,
+      String... names) {
+    KeyPair keys = keyPair();
+    KeyPair issuerKeys = issuer == null ? keys : issuer.keys();
+    String issuerName = issuer == null ? "CN=" + commonName : issuer.certificate().getSubjectX500Principal().getName();
+    try {
+      X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name(issuerName), new BigInteger(64, RANDOM),
+          Date.from(notBefore), Date.from(notAfter), new X500Name("CN=" + commonName), keys.getPublic());
+      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+      b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+      b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(issuerKeys.getPublic()));
+      if (pathLength >= 0) {
+        b.addExtension(Extension.basicConstraints, true, pathLength == Integer.MAX_VALUE ? new BasicConstraints(true) : new BasicConstraints(pathLength));
+        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      } else {
+        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+        b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+      }
+      if (permittedDns != null) {
+        b.addExtension(Extension.nameConstraints, true, new org.bouncycastle.asn1.x509.NameConstraints(
+            new org.bouncycastle.asn1.x509.GeneralSubtree[] {new org.bouncycastle.asn1.x509.GeneralSubtree(new GeneralName(GeneralName.dNSName, permittedDns))},
+            null));
+      }
+      if (names.length > 0) {
+        List<GeneralName> alt = new ArrayList<>();
+        for (String n : names) {
+          alt.add(n.startsWith("ip:") ? new GeneralName(GeneralName.iPAddress, n.substring(3)) : new GeneralName(GeneralName.dNSName, n.substring(4)));
+        }
+        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(alt.toArray(GeneralName[]::new)));
+      }
+      return new Issued(keys, new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate()))));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Writes certificates to a PEM file. */
   static Path pem(Path file, X509Certificate... certificates) throws IOException {
     StringBuilder text = new StringBuilder();

@@ -191,6 +191,24 @@ class TlsVerificationTest {
     refusedInTls(check(es, b -> b.caCertificate(unrelated).trustedFingerprint(unrelatedCa.fingerprint())));
   }
 
+  @Test
+  void aCaFileOrAPinWithAPlainHttpHostIsRefusedRatherThanSendingCredentialsInClear() throws Exception {
+    Path ca = caFile(realCa);
+    List<UnaryOperator<ElasticsearchConnection.Builder>> trusts = List.of(
+        b -> b.trustedFingerprint(realCa.fingerprint()),
+        b -> b.caCertificate(ca));
+    for (UnaryOperator<ElasticsearchConnection.Builder> trust : trusts) {
+      for (ElasticsearchConnection.Builder b : List.of(
+          ElasticsearchConnection.builder(),
+          ElasticsearchConnection.builder().hosts("http://es:9200"),
+          ElasticsearchConnection.builder().hosts("https://es1:9200", "HTTP://es2:9200"))) {
+        assertThatThrownBy(() -> trust.apply(b.basicAuth("elastic", ADMIN_PASSWORD)).build()).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("is plain HTTP, but a CA certificate or a trusted fingerprint is set").message().doesNotContain(ADMIN_PASSWORD);
+      }
+      assertThat(trust.apply(ElasticsearchConnection.builder().hosts("https://es:9200")).build().verificationMode()).isEqualTo(VerificationMode.FULL);
+    }
+  }
+
   // --- host names ---
 
   @Test

@@ -215,6 +215,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     context.addFilter(f, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
     // Bodies are read with non-blocking I/O, so a slow upload holds no thread while it trickles in.
     servlet = new IntakeServlet(settings.integer(ServerConfig.Setting.MAX_EVENT_SIZE), settings.integer(ServerConfig.Setting.MAX_LINES),
+        settings.integer(ServerConfig.Setting.MAX_BUFFERED_LINE_BYTES),
         new RequestBody.Limits(settings.integer(ServerConfig.Setting.MAX_DECOMPRESSED_SIZE), settings.integer(ServerConfig.Setting.MIN_REQUEST_DATA_RATE),
             settings.duration(ServerConfig.Setting.READ_TIMEOUT)));
     ServletHolder s = new ServletHolder(servlet);
@@ -294,6 +295,17 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     if (fingerprint != null) {
       connection.trustedFingerprint(fingerprint);
     }
+    // TLS trust settings say the operator expects TLS; a host that is plain HTTP (a scheme-less host takes
+    // protocol's default, http) would carry every agent's API key in clear all the same.
+    if (!cas.isEmpty() || fingerprint != null) {
+      for (String url : urls) {
+        if (url.strip().toLowerCase(java.util.Locale.ROOT).startsWith("http://")) {
+          throw new ConfigException(ServerConfig.Setting.ES_HOSTS.key + ": " + url.strip() + " is plain HTTP while "
+              + ServerConfig.Setting.ES_CA.key + " or " + ServerConfig.Setting.ES_FINGERPRINT.key + " is set: the agents' API keys"
+              + " would be sent unencrypted; use https:// hosts or " + ServerConfig.Setting.ES_PROTOCOL.key + ": https");
+        }
+      }
+    }
     return ElasticsearchPrivilegeChecker.create(connection.build())
         .cached(b -> budget(b, settings));
   }
@@ -365,6 +377,11 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
   }
 
   /** Decoded body bytes looked at so far, across requests. */
+  /** Bytes held for lines begun and not yet ended, across requests. */
+  long bufferedLineBytes() {
+    return servlet == null ? 0 : servlet.bufferedLineBytes.get();
+  }
+
   long decodedBytes() {
     return servlet == null ? 0 : servlet.decodedBytes.get();
   }

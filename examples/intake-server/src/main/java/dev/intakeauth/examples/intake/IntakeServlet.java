@@ -49,10 +49,18 @@ final class IntakeServlet extends HttpServlet {
   final AtomicLong sourcemaps = new AtomicLong();
   /** Every decoded body byte this servlet has looked at: what a decompression bomb costs it. */
   final AtomicLong decodedBytes = new AtomicLong();
+  /**
+   * Bytes held, across requests, for lines that have begun and not yet ended. Each request may hold up to
+   * an event's size; without a bound on the sum, a few hundred compressed bytes per connection, kept alive
+   * at the minimum data rate, would hold that much heap for the whole read timeout.
+   */
+  final AtomicLong bufferedLineBytes = new AtomicLong();
+  private final long maxBufferedLineBytes;
 
-  IntakeServlet(int maxEventSize, int maxLines, RequestBody.Limits limits) {
+  IntakeServlet(int maxEventSize, int maxLines, long maxBufferedLineBytes, RequestBody.Limits limits) {
     this.maxEventSize = maxEventSize;
     this.maxLines = maxLines;
+    this.maxBufferedLineBytes = maxBufferedLineBytes;
     this.limits = limits;
   }
 
@@ -110,12 +118,25 @@ final class IntakeServlet extends HttpServlet {
     }
     RequestBody.read(request, response, encoding, new RequestBody.Limits(Math.min(limits.maxBytes(), SMALL_JSON), limits.minDataRate(), limits.readTimeout()),
         new RequestBody.Sink() {
-          private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+          private ByteArrayOutputStream body = new ByteArrayOutputStream();
+          private long held;
 
           @Override
-          public boolean accept(byte[] bytes, int offset, int length) {
+          public boolean accept(byte[] bytes, int offset, int length) throws IOException {
+            // Held until the body ends, like a line begun: charged to the same budget.
+            if (!hold(response, length)) {
+              return false;
+            }
+            held += length;
             body.write(bytes, offset, length);
             return true;
+          }
+
+          @Override
+          public void close() {
+            bufferedLineBytes.addAndGet(-held);
+            held = 0;
+            body = new ByteArrayOutputStream(0);
           }
 
           @Override
@@ -189,6 +210,8 @@ final class IntakeServlet extends HttpServlet {
     private final boolean v3;
     private byte[] partial = new byte[256];
     private int partialLength;
+    /** What {@link #partial} holds beyond its first size, charged to {@link #bufferedLineBytes}. */
+    private long held;
     private long lines;
     private long accepted;
     /** Events read since the last charge, accepted once they are paid for. */
@@ -241,11 +264,25 @@ final class IntakeServlet extends HttpServlet {
         return false;
       }
       if (partialLength + length > partial.length) {
-        partial = Arrays.copyOf(partial, Math.min(maxEventSize, Math.max(partial.length * 2, partialLength + length)));
+        int size = Math.min(maxEventSize, Math.max(partial.length * 2, partialLength + length));
+        long more = size - partial.length;
+        if (!hold(response, more)) {
+          return false;
+        }
+        held += more;
+        partial = Arrays.copyOf(partial, size);
       }
       System.arraycopy(bytes, offset, partial, partialLength, length);
       partialLength += length;
       return true;
+    }
+
+    @Override
+    public void close() {
+      bufferedLineBytes.addAndGet(-held);
+      held = 0;
+      partial = new byte[0];
+      partialLength = 0;
     }
 
     @Override
@@ -367,6 +404,20 @@ final class IntakeServlet extends HttpServlet {
     private void answer(int status, String message) throws IOException {
       error(response, status, message);
     }
+  }
+
+  /**
+   * Charges bytes a request is about to hold to {@link #bufferedLineBytes}; past the budget, answers
+   * 503 instead (the caller stops) and charges nothing.
+   */
+  private boolean hold(HttpServletResponse response, long bytes) throws IOException {
+    if (bufferedLineBytes.addAndGet(bytes) > maxBufferedLineBytes) {
+      bufferedLineBytes.addAndGet(-bytes);
+      response.setHeader("Retry-After", "1");
+      error(response, 503, "server busy: too many partly received events are held; retry later");
+      return false;
+    }
+    return true;
   }
 
   static void error(HttpServletResponse response, int status, String message) throws IOException {

@@ -49,6 +49,9 @@ final class RequestBody implements ReadListener, AsyncListener {
 
     /** The whole body has been read and decoded; the sink answers the request. */
     void end() throws IOException;
+
+    /** The sink gets no more bytes: it lets go of what it holds. Called once, whatever the outcome. */
+    default void close() {}
   }
 
   /**
@@ -96,6 +99,7 @@ final class RequestBody implements ReadListener, AsyncListener {
   /** Answered before the end of the body: the rest is read and dropped. */
   private boolean answered;
   private boolean done;
+  private boolean sinkClosed;
 
   private RequestBody(HttpServletRequest request, HttpServletResponse response, Encoding encoding, Limits limits, Sink sink, AtomicLong decodedTotal)
       throws IOException {
@@ -239,6 +243,14 @@ final class RequestBody implements ReadListener, AsyncListener {
     synchronized (this) {
       done = true;
       decoder.close();
+      closeSink();
+    }
+  }
+
+  private void closeSink() {
+    if (!sinkClosed) {
+      sinkClosed = true;
+      sink.close();
     }
   }
 
@@ -314,6 +326,7 @@ final class RequestBody implements ReadListener, AsyncListener {
   private void answered() {
     answered = true;
     decoder.close();
+    closeSink();
     try {
       response.flushBuffer();
     } catch (IOException e) {
@@ -327,6 +340,7 @@ final class RequestBody implements ReadListener, AsyncListener {
     }
     done = true;
     decoder.close();
+    closeSink();
     try {
       async.complete();
     } catch (IllegalStateException e) {

@@ -36,6 +36,8 @@ public final class ServerConfig {
     MAX_EVENT_SIZE("apm-server.max_event_size", Type.POSITIVE_INT, "307200"),
     MAX_DECOMPRESSED_SIZE("intake-auth.max_decompressed_size", Type.POSITIVE_INT, "20971520"),
     MAX_LINES("intake-auth.max_lines_per_request", Type.POSITIVE_INT, "100000"),
+    /** The most bytes all requests together hold for events begun and not yet ended; past it, a 503. */
+    MAX_BUFFERED_LINE_BYTES("intake-auth.max_buffered_line_bytes", Type.POSITIVE_INT, "67108864"),
     MIN_REQUEST_DATA_RATE("intake-auth.min_request_data_rate", Type.POSITIVE_INT, "10"),
     READ_TIMEOUT("apm-server.read_timeout", Type.DURATION, "3600s"),
     IDLE_TIMEOUT("apm-server.idle_timeout", Type.DURATION, "45s"),

@@ -107,6 +107,30 @@ class ElasticsearchSettingsTest {
     assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("Error: apm-server.auth.api_key.elasticsearch.hosts: a host must not carry");
   }
 
+  @Test
+  void tlsTrustSettingsWithAPlainHttpHostStopTheStartInsteadOfSendingKeysInClear() throws Exception {
+    String pin = "apm-server.auth.api_key.elasticsearch.ssl.ca_trusted_fingerprint: \"" + "ab".repeat(32) + "\"\n";
+    Path ca = dir.resolve("ca.pem");
+    Files.writeString(ca, "not read before the hosts are checked\n");
+    for (String hosts : List.of("[\"es.example:9200\"]", "[\"http://es.example:9200\"]", "[\"https://es1:9200\", \"HTTP://es2:9200\"]")) {
+      for (String trust : List.of(pin, "apm-server.auth.api_key.elasticsearch.ssl.certificate_authorities: [\"" + ca + "\"]\n")) {
+        Path config = dir.resolve("apm-server.yml");
+        Files.writeString(config, "apm-server.host: 127.0.0.1:0\napm-server.auth.api_key.enabled: true\n"
+            + "apm-server.auth.api_key.elasticsearch.hosts: " + hosts + "\n" + trust);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try (IntakeServer server = new IntakeServer(Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
+          picocli.CommandLine cl = IntakeServer.commandLine(server);
+          cl.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
+          code = cl.execute("--config", config.toString());
+        }
+        assertThat(code).as(hosts + " with " + trust).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("Error: apm-server.auth.api_key.elasticsearch.hosts: ")
+            .contains("is plain HTTP while").contains("use https:// hosts or apm-server.auth.api_key.elasticsearch.protocol: https");
+      }
+    }
+  }
+
   // --- verification_mode on a real TLS connection from the running server ---
 
   /** An HTTPS stand-in for Elasticsearch whose self-signed certificate names only other.example; returns its fingerprint. */
