@@ -12,9 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,11 +28,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class TlsVerificationTest {
 
   private static final ApplicationPrivileges APM = ApplicationPrivileges.APM;
-  private static final ApiKeyCredential KEY = ApiKeyCredential.of("agent-key-id", "agent-secret-value-42");
+  private static final ApiKeyCredential KEY = PinnedTls.KEY;
   private static final String ADMIN_PASSWORD = "admin-password-s3cr3t";
-  private static final String GRANTED =
-      "{\"username\":\"agent\",\"has_all_requested\":true,\"cluster\":{},\"index\":{},"
-          + "\"application\":{\"apm\":{\"-\":{\"event:write\":true,\"config_agent:read\":true,\"sourcemap:write\":true}}}}";
 
   private static TestPki.Issued realCa;
   private static TestPki.Issued realServer;
@@ -47,7 +42,7 @@ class TlsVerificationTest {
 
   @TempDir Path dir;
 
-  private final List<AutoCloseable> closeables = new CopyOnWriteArrayList<>();
+  private final PinnedTls tls = new PinnedTls();
 
   @BeforeAll
   static void pki() {
@@ -63,23 +58,10 @@ class TlsVerificationTest {
 
   @AfterEach
   void close() throws Exception {
-    for (AutoCloseable c : closeables) {
-      c.close();
-    }
+    tls.close();
   }
 
-  private RecordingTlsServer server(TestPki.Issued key, TestPki.Issued... rest) throws Exception {
-    SSLContext ssl = TestPki.serverContext(key, java.util.Arrays.stream(rest).map(TestPki.Issued::certificate).toArray(java.security.cert.X509Certificate[]::new));
-    RecordingTlsServer s = new RecordingTlsServer(ssl, GRANTED);
-    closeables.add(s);
-    return s;
-  }
 
-  private CheckResult check(RecordingTlsServer s, UnaryOperator<ElasticsearchConnection.Builder> trust) {
-    ElasticsearchPrivilegeChecker checker = ElasticsearchPrivilegeChecker.create(trust.apply(ElasticsearchConnection.builder().hosts(s.url())).build());
-    closeables.add(checker);
-    return checker.check(KEY, APM);
-  }
 
   private Path caFile(TestPki.Issued ca) throws Exception {
     return TestPki.pem(dir.resolve("ca-" + ca.certificate().getSerialNumber() + ".pem"), ca.certificate());
@@ -105,14 +87,14 @@ class TlsVerificationTest {
   @ParameterizedTest
   @EnumSource(value = VerificationMode.class, names = {"FULL", "CERTIFICATE"})
   void mitmChainWithPinnedCaGetsNoCredentialByte(VerificationMode mode) throws Exception {
-    RecordingTlsServer mitm = server(attackerLeaf, realCa);
-    refusedInTls(check(mitm, b -> b.trustedFingerprint(realCa.fingerprint()).verificationMode(mode)));
+    RecordingTlsServer mitm = tls.server(attackerLeaf, realCa);
+    refusedInTls(tls.check(mitm, b -> b.trustedFingerprint(realCa.fingerprint()).verificationMode(mode)));
     gotNoCredentialByte(mitm);
   }
 
   @Test
   void mitmChainWithPinnedCaGetsNoAdministratorPasswordFromTheKeyManager() throws Exception {
-    RecordingTlsServer mitm = server(attackerLeaf, realCa);
+    RecordingTlsServer mitm = tls.server(attackerLeaf, realCa);
     try (ApiKeyManager keys = ApiKeyManager.create(ElasticsearchConnection.builder().hosts(mitm.url())
         .trustedFingerprint(realCa.fingerprint()).basicAuth("elastic", ADMIN_PASSWORD).build())) {
       assertThatThrownBy(() -> keys.agentKeys(false)).isInstanceOf(KeyManagementException.class)
@@ -124,25 +106,25 @@ class TlsVerificationTest {
 
   @Test
   void mitmWithAnIntermediateNamedLikeThePinnedCaGetsNoCredentialByte() throws Exception {
-    RecordingTlsServer mitm = server(attackerLeafFromThatCa, attackerCaNamedLikeTheRealOne, realCa);
-    refusedInTls(check(mitm, b -> b.trustedFingerprint(realCa.fingerprint())));
+    RecordingTlsServer mitm = tls.server(attackerLeafFromThatCa, attackerCaNamedLikeTheRealOne, realCa);
+    refusedInTls(tls.check(mitm, b -> b.trustedFingerprint(realCa.fingerprint())));
     gotNoCredentialByte(mitm);
   }
 
   @Test
   void mitmChainWithTheRealCaAndACaFileGetsNoCredentialByte() throws Exception {
-    RecordingTlsServer mitm = server(attackerLeaf, realCa);
+    RecordingTlsServer mitm = tls.server(attackerLeaf, realCa);
     Path ca = caFile(realCa);
-    refusedInTls(check(mitm, b -> b.caCertificate(ca)));
-    refusedInTls(check(mitm, b -> b.caCertificate(ca).trustedFingerprint(realCa.fingerprint())));
+    refusedInTls(tls.check(mitm, b -> b.caCertificate(ca)));
+    refusedInTls(tls.check(mitm, b -> b.caCertificate(ca).trustedFingerprint(realCa.fingerprint())));
     gotNoCredentialByte(mitm);
   }
 
   @Test
   void mitmGetsTheCredentialOnlyWhenVerificationIsOff() throws Exception {
     // The same man in the middle, with checks off: proves the recording would show a leaked credential.
-    RecordingTlsServer mitm = server(attackerLeaf, realCa);
-    assertThat(check(mitm, b -> b.trustedFingerprint(realCa.fingerprint()).verificationMode(VerificationMode.NONE)))
+    RecordingTlsServer mitm = tls.server(attackerLeaf, realCa);
+    assertThat(tls.check(mitm, b -> b.trustedFingerprint(realCa.fingerprint()).verificationMode(VerificationMode.NONE)))
         .isInstanceOf(CheckResult.Granted.class);
     assertThat(mitm.allReceived()).contains("Authorization: ApiKey " + KEY.encoded());
   }
@@ -151,9 +133,9 @@ class TlsVerificationTest {
 
   @Test
   void serverSignedByThePinnedCaIsTrusted() throws Exception {
-    RecordingTlsServer es = server(realServer, realCa);
-    assertThat(check(es, b -> b.trustedFingerprint(realCa.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
-    assertThat(check(es, b -> b.trustedFingerprint(realCa.fingerprint().replace(":", "").toLowerCase(java.util.Locale.ROOT))))
+    RecordingTlsServer es = tls.server(realServer, realCa);
+    assertThat(tls.check(es, b -> b.trustedFingerprint(realCa.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
+    assertThat(tls.check(es, b -> b.trustedFingerprint(realCa.fingerprint().replace(":", "").toLowerCase(java.util.Locale.ROOT))))
         .isInstanceOf(CheckResult.Granted.class);
     assertThat(es.allReceived()).contains("POST /_security/user/_has_privileges").contains("Authorization: ApiKey " + KEY.encoded());
   }
@@ -161,34 +143,34 @@ class TlsVerificationTest {
   @Test
   void pinnedCaTheServerDoesNotPresentIsRefused() throws Exception {
     // As Elastic's ca_trusted_fingerprint: the fingerprint picks a certificate of the presented chain.
-    RecordingTlsServer es = server(realServer);
-    refusedInTls(check(es, b -> b.trustedFingerprint(realCa.fingerprint())));
+    RecordingTlsServer es = tls.server(realServer);
+    refusedInTls(tls.check(es, b -> b.trustedFingerprint(realCa.fingerprint())));
     gotNoCredentialByte(es);
   }
 
   @Test
   void selfSignedServerPinnedDirectlyIsTrusted() throws Exception {
-    RecordingTlsServer es = server(selfSigned);
-    assertThat(check(es, b -> b.trustedFingerprint(selfSigned.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
-    refusedInTls(check(es, b -> b.trustedFingerprint(attackerLeaf.fingerprint())));
+    RecordingTlsServer es = tls.server(selfSigned);
+    assertThat(tls.check(es, b -> b.trustedFingerprint(selfSigned.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
+    refusedInTls(tls.check(es, b -> b.trustedFingerprint(attackerLeaf.fingerprint())));
   }
 
   @Test
   void aPinnedCertificateThatIsNotACaAnchorsNoOtherCertificate() throws Exception {
     TestPki.Issued signedByAServerKey = TestPki.server(realServer, "es", "ip:127.0.0.1");
-    RecordingTlsServer s = server(signedByAServerKey, realServer, realCa);
-    refusedInTls(check(s, b -> b.trustedFingerprint(realServer.fingerprint())));
+    RecordingTlsServer s = tls.server(signedByAServerKey, realServer, realCa);
+    refusedInTls(tls.check(s, b -> b.trustedFingerprint(realServer.fingerprint())));
     gotNoCredentialByte(s);
   }
 
   @Test
   void withACaFileAndAFingerprintEitherAnchorSuffices() throws Exception {
-    RecordingTlsServer es = server(realServer, realCa);
+    RecordingTlsServer es = tls.server(realServer, realCa);
     Path unrelated = caFile(unrelatedCa);
     Path real = caFile(realCa);
-    assertThat(check(es, b -> b.caCertificate(unrelated).trustedFingerprint(realCa.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
-    assertThat(check(es, b -> b.caCertificate(real).trustedFingerprint(unrelatedCa.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
-    refusedInTls(check(es, b -> b.caCertificate(unrelated).trustedFingerprint(unrelatedCa.fingerprint())));
+    assertThat(tls.check(es, b -> b.caCertificate(unrelated).trustedFingerprint(realCa.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
+    assertThat(tls.check(es, b -> b.caCertificate(real).trustedFingerprint(unrelatedCa.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
+    refusedInTls(tls.check(es, b -> b.caCertificate(unrelated).trustedFingerprint(unrelatedCa.fingerprint())));
   }
 
   @Test
@@ -213,39 +195,39 @@ class TlsVerificationTest {
 
   @Test
   void wrongHostNameFailsUnderFullAndWorksUnderCertificate() throws Exception {
-    RecordingTlsServer es = server(otherHost, realCa);
+    RecordingTlsServer es = tls.server(otherHost, realCa);
     Path ca = caFile(realCa);
     List<UnaryOperator<ElasticsearchConnection.Builder>> trusts = List.of(
         b -> b.trustedFingerprint(realCa.fingerprint()),
         b -> b.caCertificate(ca));
     for (UnaryOperator<ElasticsearchConnection.Builder> trust : trusts) {
-      CheckResult full = check(es, b -> trust.apply(b).verificationMode(VerificationMode.FULL));
+      CheckResult full = tls.check(es, b -> trust.apply(b).verificationMode(VerificationMode.FULL));
       refusedInTls(full);
       assertThat(((CheckResult.Unavailable) full).reason()).contains("does not name this host");
-      assertThat(check(es, trust)).as("full is the default").isInstanceOf(CheckResult.Unavailable.class);
+      assertThat(tls.check(es, trust)).as("full is the default").isInstanceOf(CheckResult.Unavailable.class);
     }
     gotNoCredentialByte(es);
     for (UnaryOperator<ElasticsearchConnection.Builder> trust : trusts) {
-      assertThat(check(es, b -> trust.apply(b).verificationMode(VerificationMode.CERTIFICATE))).isInstanceOf(CheckResult.Granted.class);
+      assertThat(tls.check(es, b -> trust.apply(b).verificationMode(VerificationMode.CERTIFICATE))).isInstanceOf(CheckResult.Granted.class);
     }
   }
 
   @Test
   void aPinnedServerCertificateForAnotherHostFailsUnderFull() throws Exception {
     TestPki.Issued elsewhere = TestPki.selfSignedServer("other.example", "dns:other.example");
-    RecordingTlsServer es = server(elsewhere);
-    refusedInTls(check(es, b -> b.trustedFingerprint(elsewhere.fingerprint())));
+    RecordingTlsServer es = tls.server(elsewhere);
+    refusedInTls(tls.check(es, b -> b.trustedFingerprint(elsewhere.fingerprint())));
     gotNoCredentialByte(es);
-    assertThat(check(es, b -> b.trustedFingerprint(elsewhere.fingerprint()).verificationMode(VerificationMode.CERTIFICATE)))
+    assertThat(tls.check(es, b -> b.trustedFingerprint(elsewhere.fingerprint()).verificationMode(VerificationMode.CERTIFICATE)))
         .isInstanceOf(CheckResult.Granted.class);
   }
 
   @Test
   void certificateModeStillChecksTheChain() throws Exception {
-    RecordingTlsServer mitm = server(attackerLeaf);
+    RecordingTlsServer mitm = tls.server(attackerLeaf);
     Path ca = caFile(realCa);
-    refusedInTls(check(mitm, b -> b.caCertificate(ca).verificationMode(VerificationMode.CERTIFICATE)));
-    refusedInTls(check(mitm, b -> b.verificationMode(VerificationMode.CERTIFICATE)));
+    refusedInTls(tls.check(mitm, b -> b.caCertificate(ca).verificationMode(VerificationMode.CERTIFICATE)));
+    refusedInTls(tls.check(mitm, b -> b.verificationMode(VerificationMode.CERTIFICATE)));
     gotNoCredentialByte(mitm);
   }
 
@@ -253,7 +235,7 @@ class TlsVerificationTest {
 
   @Test
   void noneTrustsAnyServerAndWarnsOnceWhenTheConnectionIsBuilt() throws Exception {
-    RecordingTlsServer anyone = server(TestPki.selfSignedServer("other.example", "dns:other.example"));
+    RecordingTlsServer anyone = tls.server(TestPki.selfSignedServer("other.example", "dns:other.example"));
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     PrintStream err = System.err;
     ElasticsearchConnection none;
@@ -269,7 +251,7 @@ class TlsVerificationTest {
     assertThat(none.toString()).contains("verification mode none");
 
     ElasticsearchPrivilegeChecker checker = ElasticsearchPrivilegeChecker.create(none);
-    closeables.add(checker);
+    tls.track(checker);
     assertThat(checker.check(KEY, APM)).isInstanceOf(CheckResult.Granted.class);
   }
 

@@ -2,16 +2,11 @@ package dev.intakeauth.elasticsearch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.intakeauth.ApiKeyCredential;
-import dev.intakeauth.ApplicationPrivileges;
 import dev.intakeauth.CheckResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.UnaryOperator;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,34 +16,19 @@ import org.junit.jupiter.api.io.TempDir;
  * must be fit for a TLS server as the JDK's own trust manager requires, and the pinned certificate's dates hold.
  */
 class TrustAnchorConstraintsTest {
-  private static final ApiKeyCredential KEY = ApiKeyCredential.of("agent-key-id", "agent-secret-value-42");
-  private static final String GRANTED =
-      "{\"username\":\"agent\",\"has_all_requested\":true,\"cluster\":{},\"index\":{},"
-          + "\"application\":{\"apm\":{\"-\":{\"event:write\":true,\"config_agent:read\":true,\"sourcemap:write\":true}}}}";
   static final Instant NOW = Instant.now();
   static final Instant BEFORE = NOW.minus(Duration.ofHours(1));
   static final Instant AFTER = NOW.plus(Duration.ofDays(2));
 
   @TempDir Path dir;
-  private final List<AutoCloseable> closeables = new CopyOnWriteArrayList<>();
+  private final PinnedTls tls = new PinnedTls();
 
   @AfterEach
   void close() throws Exception {
-    for (AutoCloseable c : closeables) c.close();
+    tls.close();
   }
 
-  private RecordingTlsServer server(TestPki.Issued key, TestPki.Issued... rest) throws Exception {
-    SSLContext ssl = TestPki.serverContext(key, java.util.Arrays.stream(rest).map(TestPki.Issued::certificate).toArray(java.security.cert.X509Certificate[]::new));
-    RecordingTlsServer s = new RecordingTlsServer(ssl, GRANTED);
-    closeables.add(s);
-    return s;
-  }
 
-  private CheckResult check(RecordingTlsServer s, UnaryOperator<ElasticsearchConnection.Builder> trust) {
-    ElasticsearchPrivilegeChecker checker = ElasticsearchPrivilegeChecker.create(trust.apply(ElasticsearchConnection.builder().hosts(s.url())).build());
-    closeables.add(checker);
-    return checker.check(KEY, ApplicationPrivileges.APM);
-  }
 
   private static void refusedInTls(CheckResult r) {
     assertThat(r).isInstanceOf(CheckResult.Unavailable.class);
@@ -70,12 +50,12 @@ class TrustAnchorConstraintsTest {
     // and the pin must not accept what the CA file refuses.
     TestPki.Issued pinned = ca("Pinned CA");
     TestPki.Issued subCa = TestPki.custom(pinned, "es", Integer.MAX_VALUE, null, BEFORE, AFTER, "ip:127.0.0.1", "dns:localhost");
-    RecordingTlsServer s = server(subCa, pinned);
+    RecordingTlsServer s = tls.server(subCa, pinned);
     for (VerificationMode mode : List.of(VerificationMode.FULL, VerificationMode.CERTIFICATE)) {
-      refusedInTls(check(s, b -> b.trustedFingerprint(pinned.fingerprint()).verificationMode(mode)));
+      refusedInTls(tls.check(s, b -> b.trustedFingerprint(pinned.fingerprint()).verificationMode(mode)));
     }
     Path ca = TestPki.pem(dir.resolve("pinned.pem"), pinned.certificate());
-    refusedInTls(check(s, b -> b.caCertificate(ca)));
+    refusedInTls(tls.check(s, b -> b.caCertificate(ca)));
     gotNoCredentialByte(s);
   }
 
@@ -84,13 +64,13 @@ class TrustAnchorConstraintsTest {
     TestPki.Issued expired = TestPki.custom(null, "Old CA", Integer.MAX_VALUE, null, NOW.minus(Duration.ofDays(10)), NOW.minus(Duration.ofDays(1)));
     TestPki.Issued future = TestPki.custom(null, "New CA", Integer.MAX_VALUE, null, NOW.plus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(10)));
     for (TestPki.Issued pinned : List.of(expired, future)) {
-      RecordingTlsServer s = server(TestPki.custom(pinned, "es", -1, null, BEFORE, AFTER, "ip:127.0.0.1"), pinned);
-      refusedInTls(check(s, b -> b.trustedFingerprint(pinned.fingerprint())));
+      RecordingTlsServer s = tls.server(TestPki.custom(pinned, "es", -1, null, BEFORE, AFTER, "ip:127.0.0.1"), pinned);
+      refusedInTls(tls.check(s, b -> b.trustedFingerprint(pinned.fingerprint())));
       gotNoCredentialByte(s);
     }
     TestPki.Issued expiredSelfSigned = TestPki.custom(null, "es", -1, null, NOW.minus(Duration.ofDays(10)), NOW.minus(Duration.ofDays(1)), "ip:127.0.0.1");
-    RecordingTlsServer s = server(expiredSelfSigned);
-    refusedInTls(check(s, b -> b.trustedFingerprint(expiredSelfSigned.fingerprint())));
+    RecordingTlsServer s = tls.server(expiredSelfSigned);
+    refusedInTls(tls.check(s, b -> b.trustedFingerprint(expiredSelfSigned.fingerprint())));
     gotNoCredentialByte(s);
   }
 
@@ -100,9 +80,9 @@ class TrustAnchorConstraintsTest {
     TestPki.Issued noSubCas = TestPki.custom(root, "No sub-CAs", 0, null, BEFORE, AFTER);
     TestPki.Issued subCa = TestPki.custom(noSubCas, "Sub CA", Integer.MAX_VALUE, null, BEFORE, AFTER);
     TestPki.Issued leaf = TestPki.custom(subCa, "es", -1, null, BEFORE, AFTER, "ip:127.0.0.1");
-    RecordingTlsServer s = server(leaf, subCa, noSubCas, root);
+    RecordingTlsServer s = tls.server(leaf, subCa, noSubCas, root);
     // Anchored at the root, the intermediate's path length binds: refused.
-    refusedInTls(check(s, b -> b.trustedFingerprint(root.fingerprint())));
+    refusedInTls(tls.check(s, b -> b.trustedFingerprint(root.fingerprint())));
     gotNoCredentialByte(s);
   }
 
@@ -110,8 +90,8 @@ class TrustAnchorConstraintsTest {
   void aPinnedServerCertificateIssuedByACaIsItsOwnAnchor() throws Exception {
     TestPki.Issued ca = ca("Some CA");
     TestPki.Issued es = TestPki.custom(ca, "es", -1, null, BEFORE, AFTER, "ip:127.0.0.1");
-    assertThat(check(server(es), b -> b.trustedFingerprint(es.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
-    assertThat(check(server(es, ca), b -> b.trustedFingerprint(es.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
-    assertThat(check(server(es, ca), b -> b.trustedFingerprint(ca.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
+    assertThat(tls.check(tls.server(es), b -> b.trustedFingerprint(es.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
+    assertThat(tls.check(tls.server(es, ca), b -> b.trustedFingerprint(es.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
+    assertThat(tls.check(tls.server(es, ca), b -> b.trustedFingerprint(ca.fingerprint()))).isInstanceOf(CheckResult.Granted.class);
   }
 }
