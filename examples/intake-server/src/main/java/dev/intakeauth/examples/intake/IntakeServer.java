@@ -376,12 +376,12 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     return servlet == null ? 0 : servlet.acceptedEvents.get();
   }
 
-  /** Decoded body bytes looked at so far, across requests. */
   /** Bytes held for lines begun and not yet ended, across requests. */
   long bufferedLineBytes() {
     return servlet == null ? 0 : servlet.bufferedLineBytes.get();
   }
 
+  /** Decoded body bytes looked at so far, across requests. */
   long decodedBytes() {
     return servlet == null ? 0 : servlet.decodedBytes.get();
   }
