@@ -4,7 +4,7 @@
  * layer in front of any backend) and answers every request with one {@link dev.intakeauth.AuthResult}.
  */
 module dev.intakeauth.core {
-  requires transitive com.github.benmanes.caffeine;
+  requires com.github.benmanes.caffeine;
   requires org.slf4j;
   requires static transitive org.jspecify;
 

@@ -1,6 +1,5 @@
 package dev.intakeauth;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.intakeauth.internal.Require;
 import dev.intakeauth.internal.TokenBucket;
 import java.time.Duration;
@@ -46,7 +45,7 @@ public final class AnonymousRateLimiter {
 
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
-  private final Ticker ticker;
+  private final TimeSource time;
   private final long burst;
   private final long eventsPerSecond;
   private final int maxClients;
@@ -60,7 +59,7 @@ public final class AnonymousRateLimiter {
   private record Client(TokenBucket bucket, boolean pastCapacity) {}
 
   private AnonymousRateLimiter(Builder b) {
-    this.ticker = b.ticker;
+    this.time = b.time;
     this.eventsPerSecond = b.eventsPerSecond;
     this.burst = (long) b.eventsPerSecond * b.burstFactor;
     this.maxClients = b.maxClients;
@@ -69,12 +68,12 @@ public final class AnonymousRateLimiter {
     this.clients = new LinkedHashMap<>(16, 0.75f, true);
     this.overflow = bucket(burst);
     this.global = b.globalEventsPerSecond > 0
-        ? new TokenBucket(b.globalEventsPerSecond, b.globalEventsPerSecond, Duration.ofSeconds(1), ticker)
+        ? new TokenBucket(b.globalEventsPerSecond, b.globalEventsPerSecond, Duration.ofSeconds(1), time::nanoTime)
         : null;
   }
 
   private TokenBucket bucket(long initial) {
-    return new TokenBucket(burst, eventsPerSecond, Duration.ofSeconds(1), ticker, initial);
+    return new TokenBucket(burst, eventsPerSecond, Duration.ofSeconds(1), time::nanoTime, initial);
   }
 
   /**
@@ -185,7 +184,7 @@ public final class AnonymousRateLimiter {
     private int maxClients = 1000;
     private int ipv6PrefixLength = 64;
     private int globalEventsPerSecond;
-    private Ticker ticker = Ticker.systemTicker();
+    private TimeSource time = TimeSource.system();
 
     private Builder() {}
 
@@ -254,13 +253,13 @@ public final class AnonymousRateLimiter {
     }
 
     /**
-     * The time source. Default the system ticker.
+     * The time source. Default {@link TimeSource#system()}.
      *
-     * @param ticker the time source
+     * @param time the time source
      * @return this builder
      */
-    public Builder ticker(Ticker ticker) {
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
+    public Builder timeSource(TimeSource time) {
+      this.time = Objects.requireNonNull(time, "time");
       return this;
     }
 

@@ -66,7 +66,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
 
   private static final Logger LOG = LoggerFactory.getLogger(CachingPrivilegeChecker.class);
   private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
-  /** "Never", as a distance from now that cannot overflow a difference of two ticker readings. */
+  /** "Never", as a distance from now that cannot overflow a difference of two time readings. */
   private static final long NEVER = Long.MAX_VALUE / 2;
   private static final long MIN_REFRESH_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final AtomicLongFieldUpdater<Answer> REFRESH_AT = AtomicLongFieldUpdater.newUpdater(Answer.class, "refreshAt");
@@ -86,7 +86,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   private final long refreshAfterNanos;
   private final CircuitBreaker breaker;
   private final Duration deadline;
-  private final Ticker ticker;
+  private final TimeSource time;
   private final int newKeysPerMinute;
   private final String limitSettingName;
   private final AtomicLong backendCalls = new AtomicLong();
@@ -95,7 +95,8 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
 
   private CachingPrivilegeChecker(Builder b) {
     this.backend = b.backend;
-    this.ticker = b.ticker;
+    this.time = b.time;
+    Ticker ticker = time::nanoTime;
     this.deadline = b.deadline;
     this.newKeysPerMinute = b.newKeysPerMinute;
     this.limitSettingName = b.limitSettingName;
@@ -123,7 +124,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
                 .executor(b.executor)
                 .expireAfterWrite(b.expireAfterWrite.plus(b.staleGrace))
                 .build();
-    this.budget = new TokenBucket(b.newKeysPerMinute, Duration.ofMinutes(1), ticker);
+    this.budget = new TokenBucket(b.newKeysPerMinute, Duration.ofMinutes(1), time::nanoTime);
     this.recentlyGranted =
         Caffeine.newBuilder()
             .maximumSize(b.maximumSize)
@@ -140,7 +141,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
             // A share left alone for a minute has refilled in full, so forgetting it then gives nothing away.
             .expireAfterAccess(Duration.ofMinutes(1))
             .build();
-    this.breaker = new CircuitBreaker(b.breakerThreshold, b.breakerCoolDown, ticker);
+    this.breaker = new CircuitBreaker(b.breakerThreshold, b.breakerCoolDown, time::nanoTime);
   }
 
   /**
@@ -203,7 +204,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   @Nullable AuthResult cachedResult(byte[] encodedDigest, ApplicationPrivileges scope) {
     Answer done = completed(cache.getIfPresent(CacheKey.ofDigest(encodedDigest, scope)));
     // An answer due for refresh goes to the full path, which holds the credential to refresh with.
-    return done == null || done.refreshAt - ticker.read() <= 0 ? null : done.authResult;
+    return done == null || done.refreshAt - time.nanoTime() <= 0 ? null : done.authResult;
   }
 
   private static @Nullable Answer completed(@Nullable CompletableFuture<Answer> answer) {
@@ -272,7 +273,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
 
   /** One backend call, bounded by the deadline, settled into an answer that is never exceptional. */
   private CompletableFuture<Answer> ask(CacheKey key, ApiKeyCredential credential, ApplicationPrivileges scope) {
-    long started = ticker.read();
+    long started = time.nanoTime();
     backendCalls.incrementAndGet();
     CompletableFuture<CheckResult> call = callBackend(credential, scope);
     CompletableFuture<CheckResult> bounded = call.copy().orTimeout(deadline.toNanos(), TimeUnit.NANOSECONDS);
@@ -319,7 +320,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
    * client cannot refill its share by cycling through identities until its own slot is forgotten.
    */
   private TokenBucket newClientShare() {
-    TokenBucket share = new TokenBucket(newKeysPerClientPerMinute, Duration.ofMinutes(1), ticker);
+    TokenBucket share = new TokenBucket(newKeysPerClientPerMinute, Duration.ofMinutes(1), time::nanoTime);
     if (clientShares.estimatedSize() >= maximumClients) {
       share.drain();
     }
@@ -338,7 +339,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     if (done == null) {
       return false;
     }
-    long now = ticker.read();
+    long now = time.nanoTime();
     long due = done.refreshAt;
     // The claim also holds off further attempts until this one has had its deadline.
     if (due - now > 0 || !REFRESH_AT.compareAndSet(done, due, now + deadline.toNanos())) {
@@ -351,7 +352,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     }
     ask(key, credential, scope).thenAccept(fresh -> {
       if (fresh.result instanceof CheckResult.Unavailable unavailable) {
-        done.refreshAt = ticker.read() + Math.max(MIN_REFRESH_RETRY_NANOS, unavailable.retryAfter().toNanos());
+        done.refreshAt = time.nanoTime() + Math.max(MIN_REFRESH_RETRY_NANOS, unavailable.retryAfter().toNanos());
       } else {
         // Replaces only the answer this refresh started from: one that expired, was invalidated or
         // replaced meanwhile stays as it is.
@@ -411,11 +412,11 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     if (stale != null) {
       stale.invalidate(key);
     }
-    return new Answer(result, Authenticator.apiKeyResult(key.keyId(), result), ticker.read() + NEVER);
+    return new Answer(result, Authenticator.apiKeyResult(key.keyId(), result), time.nanoTime() + NEVER);
   }
 
   private Answer unavailableAnswer(CheckResult.Unavailable unavailable) {
-    return new Answer(unavailable, null, ticker.read() + NEVER);
+    return new Answer(unavailable, null, time.nanoTime() + NEVER);
   }
 
   private CheckResult orStale(CacheKey key, CheckResult result) {
@@ -451,7 +452,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
 
   /** Whether a warning last logged at {@code last} may be logged again now (once a minute); claims it if so. */
   private boolean logDue(AtomicLong last) {
-    long now = ticker.read();
+    long now = time.nanoTime();
     long previous = last.get();
     return (previous == Long.MIN_VALUE || now - previous >= LOG_INTERVAL_NANOS) && last.compareAndSet(previous, now);
   }
@@ -470,7 +471,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     final CheckResult result;
     final @Nullable AuthResult authResult;
     /**
-     * Ticker time from which the hot path leaves this answer to the full path, which refreshes it:
+     * Time ({@link TimeSource#nanoTime()}) from which the hot path leaves this answer to the full path, which refreshes it:
      * a granted answer's refresh point, pushed on while a refresh runs or after one failed; far in
      * the future for the other answers. Compared by difference, so it may wrap around.
      */
@@ -502,7 +503,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     private Duration breakerCoolDown = Duration.ofSeconds(5);
     private Duration staleGrace = Duration.ZERO;
     private long maximumSize = 100_000;
-    private Ticker ticker = Ticker.systemTicker();
+    private TimeSource time = TimeSource.system();
     private Executor executor = java.util.concurrent.ForkJoinPool.commonPool();
 
     private Builder(PrivilegeChecker backend) {
@@ -648,14 +649,14 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     }
 
     /**
-     * The time source for expiry, refresh, the budgets and the breaker. Default the system ticker; tests pass
-     * a manual one so that they never sleep.
+     * The time source for expiry, refresh, the budgets and the breaker. Default
+     * {@link TimeSource#system()}; tests pass a manual one so that they never sleep.
      *
-     * @param ticker the time source
+     * @param time the time source
      * @return this builder
      */
-    public Builder ticker(Ticker ticker) {
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
+    public Builder timeSource(TimeSource time) {
+      this.time = Objects.requireNonNull(time, "time");
       return this;
     }
 

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
@@ -46,11 +45,11 @@ public final class InMemoryKeyStore implements PrivilegeChecker {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Map<String, StoredKey> keys;
-  private final Clock clock;
+  private final TimeSource time;
 
-  private InMemoryKeyStore(Map<String, StoredKey> keys, Clock clock) {
+  private InMemoryKeyStore(Map<String, StoredKey> keys, TimeSource time) {
     this.keys = Map.copyOf(keys);
-    this.clock = clock;
+    this.time = time;
   }
 
   /**
@@ -128,7 +127,7 @@ public final class InMemoryKeyStore implements PrivilegeChecker {
     if (!MessageDigest.isEqual(key.secretHash.getBytes(StandardCharsets.US_ASCII), presented)) {
       return CheckResult.UNKNOWN_KEY;
     }
-    if (key.expiresAt != null && !clock.instant().isBefore(key.expiresAt)) {
+    if (key.expiresAt != null && !time.instant().isBefore(key.expiresAt)) {
       return CheckResult.UNKNOWN_KEY;
     }
     Set<Privilege> held = new LinkedHashSet<>();
@@ -250,7 +249,7 @@ public final class InMemoryKeyStore implements PrivilegeChecker {
   /** Collects keys for an {@link InMemoryKeyStore}. */
   public static final class Builder {
     private final Map<String, StoredKey> keys = new LinkedHashMap<>();
-    private Clock clock = Clock.systemUTC();
+    private TimeSource time = TimeSource.system();
 
     private Builder() {}
 
@@ -305,13 +304,14 @@ public final class InMemoryKeyStore implements PrivilegeChecker {
     }
 
     /**
-     * The clock expiry is judged by. Default UTC system time.
+     * The time source expiry dates are judged by ({@link TimeSource#instant()}). Default
+     * {@link TimeSource#system()}.
      *
-     * @param clock the clock
+     * @param time the time source
      * @return this builder
      */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+    public Builder timeSource(TimeSource time) {
+      this.time = Objects.requireNonNull(time, "time");
       return this;
     }
 
@@ -321,7 +321,7 @@ public final class InMemoryKeyStore implements PrivilegeChecker {
      * @return an immutable, thread-safe store
      */
     public InMemoryKeyStore build() {
-      return new InMemoryKeyStore(keys, clock);
+      return new InMemoryKeyStore(keys, time);
     }
 
     private static StoredKey parseLine(String line) {

@@ -1,6 +1,6 @@
 package dev.intakeauth.internal;
 
-import com.github.benmanes.caffeine.cache.Ticker;
+import java.util.function.LongSupplier;
 import java.time.Duration;
 
 /**
@@ -20,7 +20,7 @@ public final class CircuitBreaker {
     HALF_OPEN
   }
 
-  private final Ticker ticker;
+  private final LongSupplier nanoTime;
   private final int threshold;
   private final long coolDownNanos;
   private State state = State.CLOSED;
@@ -32,10 +32,10 @@ public final class CircuitBreaker {
    *
    * @param threshold failures in a row that open it; positive
    * @param coolDown how long it stays open before a probe
-   * @param ticker the time source
+   * @param nanoTime the monotonic time in nanoseconds
    */
-  public CircuitBreaker(int threshold, Duration coolDown, Ticker ticker) {
-    this.ticker = ticker;
+  public CircuitBreaker(int threshold, Duration coolDown, LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
     this.threshold = Require.positive(threshold, "threshold");
     this.coolDownNanos = coolDown.toNanos();
   }
@@ -51,7 +51,7 @@ public final class CircuitBreaker {
       case CLOSED:
         return 0;
       case OPEN:
-        long waited = ticker.read() - openedAt;
+        long waited = nanoTime.getAsLong() - openedAt;
         if (waited >= coolDownNanos) {
           state = State.HALF_OPEN;
           return 0;
@@ -66,7 +66,7 @@ public final class CircuitBreaker {
   public synchronized void abandonProbe() {
     if (state == State.HALF_OPEN) {
       state = State.OPEN;
-      openedAt = ticker.read() - coolDownNanos;
+      openedAt = nanoTime.getAsLong() - coolDownNanos;
     }
   }
 
@@ -81,7 +81,7 @@ public final class CircuitBreaker {
     failures++;
     if (state == State.HALF_OPEN || failures >= threshold) {
       state = State.OPEN;
-      openedAt = ticker.read();
+      openedAt = nanoTime.getAsLong();
     }
   }
 

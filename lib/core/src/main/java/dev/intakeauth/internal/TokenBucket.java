@@ -1,15 +1,15 @@
 package dev.intakeauth.internal;
 
-import com.github.benmanes.caffeine.cache.Ticker;
+import java.util.function.LongSupplier;
 import java.time.Duration;
 
 /**
  * A token bucket that refills continuously: {@code refill} tokens per {@code period}, at most
- * {@code capacity} saved up. Time comes from a ticker so that tests never sleep.
+ * {@code capacity} saved up. Time is read from a supplier so that tests never sleep.
  */
 public final class TokenBucket {
 
-  private final Ticker ticker;
+  private final LongSupplier nanoTime;
   private final long capacity;
   private final long nanosPerToken;
   private long available;
@@ -20,10 +20,10 @@ public final class TokenBucket {
    *
    * @param capacity tokens per period, and the most that can be saved up; positive
    * @param period the refill period
-   * @param ticker the time source
+   * @param nanoTime the monotonic time in nanoseconds
    */
-  public TokenBucket(long capacity, Duration period, Ticker ticker) {
-    this(capacity, capacity, period, ticker);
+  public TokenBucket(long capacity, Duration period, LongSupplier nanoTime) {
+    this(capacity, capacity, period, nanoTime);
   }
 
   /**
@@ -32,10 +32,10 @@ public final class TokenBucket {
    * @param capacity the most tokens that can be saved up (the burst); positive
    * @param refill tokens added per period; positive
    * @param period the refill period
-   * @param ticker the time source
+   * @param nanoTime the monotonic time in nanoseconds
    */
-  public TokenBucket(long capacity, long refill, Duration period, Ticker ticker) {
-    this(capacity, refill, period, ticker, capacity);
+  public TokenBucket(long capacity, long refill, Duration period, LongSupplier nanoTime) {
+    this(capacity, refill, period, nanoTime, capacity);
   }
 
   /**
@@ -44,18 +44,18 @@ public final class TokenBucket {
    * @param capacity the most tokens that can be saved up (the burst); positive
    * @param refill tokens added per period; positive
    * @param period the refill period
-   * @param ticker the time source
+   * @param nanoTime the monotonic time in nanoseconds
    * @param initial tokens available now, from 0 to {@code capacity}
    */
-  public TokenBucket(long capacity, long refill, Duration period, Ticker ticker, long initial) {
-    this.ticker = ticker;
+  public TokenBucket(long capacity, long refill, Duration period, LongSupplier nanoTime, long initial) {
+    this.nanoTime = nanoTime;
     this.capacity = Require.positive(capacity, "capacity");
     this.nanosPerToken = Math.max(1, period.toNanos() / Require.positive(refill, "refill"));
     if (initial < 0 || initial > capacity) {
       throw new IllegalArgumentException("initial must be from 0 to the capacity, got " + initial);
     }
     this.available = initial;
-    this.lastRefill = ticker.read();
+    this.lastRefill = nanoTime.getAsLong();
   }
 
   /**
@@ -108,7 +108,7 @@ public final class TokenBucket {
       available -= wanted;
       return 0;
     }
-    long waited = ticker.read() - lastRefill;
+    long waited = nanoTime.getAsLong() - lastRefill;
     return Math.max(1, nanosFor(wanted - available) - waited);
   }
 
@@ -123,7 +123,7 @@ public final class TokenBucket {
   }
 
   private void refill() {
-    long now = ticker.read();
+    long now = nanoTime.getAsLong();
     long elapsed = now - lastRefill;
     if (elapsed < nanosPerToken) {
       return;
@@ -142,7 +142,7 @@ public final class TokenBucket {
   /** Empties the bucket: it refills from now on, as if every token had just been taken. */
   public synchronized void drain() {
     available = 0;
-    lastRefill = ticker.read();
+    lastRefill = nanoTime.getAsLong();
   }
 
   /** Returns one token taken by {@link #tryTake()} whose use was refused further on; never above the capacity. */

@@ -78,7 +78,7 @@ abstract class ElasticsearchBackendIT {
   }
 
   private CachingPrivilegeChecker.Builder cache() {
-    return CachingPrivilegeChecker.builder(ElasticsearchPrivilegeChecker.using(client)).ticker(clock).executor(Runnable::run);
+    return CachingPrivilegeChecker.builder(ElasticsearchPrivilegeChecker.using(client)).timeSource(clock).executor(Runnable::run);
   }
 
   private Authenticator authenticator(CachingPrivilegeChecker checker) {

@@ -63,7 +63,7 @@ class IntakeAuthFilterTest {
         new EchoServlet(), 16);
     open = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).anonymous(true).build())
         .anonymousPolicy(AnonymousPolicy.builder().allowServices(Set.of("shop-frontend", "blog")).build())
-        .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(2).ticker(clock).build())
+        .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(2).timeSource(clock).build())
         .clientAddresses(ClientAddressResolver.trusting(List.of("127.0.0.0/8")))
         .build(), new EchoServlet(), 16);
   }
@@ -289,7 +289,7 @@ class IntakeAuthFilterTest {
     assertThat(echo(forwarded).path("client").asText()).isEqualTo("2001:db8::7");
 
     try (TestServer untrusting = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).anonymous(true).build())
-        .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1).ticker(new ManualClock()).build()).build(), new EchoServlet(), 8)) {
+        .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1).timeSource(new ManualClock()).build()).build(), new EchoServlet(), 8)) {
       HttpResponse<String> spoofed = untrusting.send(request(untrusting, "POST", rum).header("X-Forwarded-For", "203.0.113.9").build());
       assertThat(echo(spoofed).path("client").asText()).isEqualTo("127.0.0.1");
       // burst 3: changing the spoofed address buys nothing

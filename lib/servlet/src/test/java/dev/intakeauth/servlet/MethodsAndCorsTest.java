@@ -79,11 +79,11 @@ class MethodsAndCorsTest {
   @BeforeAll
   void start() throws Exception {
     server = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).anonymous(true).build())
-        .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1_000_000).ticker(clock).build()).build(), new EchoServlet(), 16);
+        .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1_000_000).timeSource(clock).build()).build(), new EchoServlet(), 16);
     CorsPolicy policy = CorsPolicy.of(List.of("https://*.good.example", "http://localhost:*"), List.of("X-Tenant"));
     globs = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).anonymous(true).build())
         .routes(RouteTable.apm(policy))
-        .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1_000_000).ticker(clock).build()).build(), new EchoServlet(), 16);
+        .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1_000_000).timeSource(clock).build()).build(), new EchoServlet(), 16);
   }
 
   @AfterAll
@@ -189,10 +189,10 @@ class MethodsAndCorsTest {
   @Test
   void preflightsSpendNoRateLimitTokenNoKeyBudgetAndNeverReachTheBackend() throws Exception {
     FaultInjectingChecker counting = FaultInjectingChecker.wrap(keys);
-    CachingPrivilegeChecker oneNewKeyAMinute = CachingPrivilegeChecker.builder(counting).newKeysPerMinute(1).ticker(clock).build();
+    CachingPrivilegeChecker oneNewKeyAMinute = CachingPrivilegeChecker.builder(counting).newKeysPerMinute(1).timeSource(clock).build();
     ManualClock frozen = new ManualClock();
     try (TestServer s = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(oneNewKeyAMinute).anonymous(true).build())
-        .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1).ticker(frozen).build()).build(), new EchoServlet(), 8)) {
+        .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1).timeSource(frozen).build()).build(), new EchoServlet(), 8)) {
       for (int i = 0; i < 40; i++) {
         HttpResponse<String> r = send(s, "OPTIONS", "/intake/v2/rum/events",
             Map.of("Origin", "https://shop.example", "Authorization", ApiKeyCredential.of("spray-" + i, "x").authorizationValue()));

@@ -1,18 +1,22 @@
 package dev.intakeauth.testing;
 
-import com.github.benmanes.caffeine.cache.Ticker;
-import java.time.Clock;
+import dev.intakeauth.TimeSource;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Time that moves only when a test says so: a {@link Ticker} for caches, budgets and breakers, and a
- * {@link Clock} for expiry dates, both driven by {@link #advance(Duration)}. Thread-safe.
+ * Time that moves only when a test says so: a {@link TimeSource} whose monotonic reading (for
+ * lifetimes, budgets, rate limits and breakers) and wall-clock instant (for expiry dates) are both
+ * driven by {@link #advance(Duration)}. Thread-safe.
+ *
+ * <pre>{@code
+ * ManualClock clock = new ManualClock();
+ * CachingPrivilegeChecker checker = CachingPrivilegeChecker.builder(fake).timeSource(clock).build();
+ * clock.advance(Duration.ofSeconds(61));   // every answer has now expired
+ * }</pre>
  */
-public final class ManualClock extends Clock implements Ticker {
+public final class ManualClock implements TimeSource {
 
   private final Instant origin;
   private final AtomicLong nanos = new AtomicLong();
@@ -25,7 +29,7 @@ public final class ManualClock extends Clock implements Ticker {
   /**
    * Starts at a given instant.
    *
-   * @param origin the wall-clock time of ticker reading 0
+   * @param origin the wall-clock time at monotonic reading 0
    */
   public ManualClock(Instant origin) {
     this.origin = origin;
@@ -46,26 +50,13 @@ public final class ManualClock extends Clock implements Ticker {
   }
 
   @Override
-  public long read() {
+  public long nanoTime() {
     return nanos.get();
   }
 
   @Override
   public Instant instant() {
     return origin.plusNanos(nanos.get());
-  }
-
-  @Override
-  public ZoneId getZone() {
-    return ZoneOffset.UTC;
-  }
-
-  @Override
-  public Clock withZone(ZoneId zone) {
-    if (!ZoneOffset.UTC.equals(zone)) {
-      throw new UnsupportedOperationException("a ManualClock is always UTC");
-    }
-    return this;
   }
 
   @Override

@@ -39,7 +39,7 @@ class CachingPrivilegeCheckerTest {
   }
 
   private CachingPrivilegeChecker.Builder cache() {
-    return CachingPrivilegeChecker.builder(backend).ticker(clock).executor(Runnable::run);
+    return CachingPrivilegeChecker.builder(backend).timeSource(clock).executor(Runnable::run);
   }
 
   private static ApiKeyCredential newKey(FakePrivilegeChecker keys) {

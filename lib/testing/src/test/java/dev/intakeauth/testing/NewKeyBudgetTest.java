@@ -49,7 +49,7 @@ class NewKeyBudgetTest {
   }
 
   private CachingPrivilegeChecker.Builder cache() {
-    return CachingPrivilegeChecker.builder(backend).ticker(clock).executor(Runnable::run).expireAfterWrite(LIFETIME);
+    return CachingPrivilegeChecker.builder(backend).timeSource(clock).executor(Runnable::run).expireAfterWrite(LIFETIME);
   }
 
   private ApiKeyCredential newKey() {

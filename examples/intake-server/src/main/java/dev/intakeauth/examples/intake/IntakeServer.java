@@ -1,6 +1,5 @@
 package dev.intakeauth.examples.intake;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.intakeauth.AnonymousPolicy;
 import dev.intakeauth.AnonymousRateLimiter;
 import dev.intakeauth.Authenticator;
@@ -9,6 +8,7 @@ import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.InMemoryKeyStore;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.PrivilegeChecker;
+import dev.intakeauth.TimeSource;
 import dev.intakeauth.elasticsearch.ElasticsearchConnection;
 import dev.intakeauth.elasticsearch.ElasticsearchPrivilegeChecker;
 import dev.intakeauth.servlet.CorsPolicy;
@@ -64,7 +64,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
   private @Nullable IntakeServlet servlet;
   private @Nullable PrivilegeChecker keys;
   /** The API-key cache's time source; tests put a manual clock here. */
-  Ticker ticker = Ticker.systemTicker();
+  TimeSource time = TimeSource.system();
   private String baseUrl = "";
   private @Nullable String tryIt;
   private final Map<String, String> environment;
@@ -245,7 +245,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
   /** The new-key budget, each client's share of it, and the time source. */
   private CachingPrivilegeChecker.Builder budget(CachingPrivilegeChecker.Builder b, ServerConfig settings) {
     b.newKeysPerMinute(settings.integer(ServerConfig.Setting.API_KEY_LIMIT)).limitSettingName(ServerConfig.Setting.API_KEY_LIMIT.key)
-        .clientLimitSettingName(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT.key).ticker(ticker);
+        .clientLimitSettingName(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT.key).timeSource(time);
     Integer perClient = settings.optionalInteger(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT);
     return perClient == null ? b : b.newKeysPerClientPerMinute(perClient);
   }

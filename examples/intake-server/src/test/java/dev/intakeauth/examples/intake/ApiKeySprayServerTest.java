@@ -156,7 +156,7 @@ class ApiKeySprayServerTest {
           keys_file: keys.txt
         """ + intakeAuthSettings);
     IntakeServer server = new IntakeServer(Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    server.ticker = clock;
+    server.time = clock;
     assertThat(IntakeServer.commandLine(server).execute("--config", config.toString())).isZero();
     return server;
   }

@@ -1,10 +1,11 @@
-package dev.intakeauth;
+package dev.intakeauth.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.intakeauth.AnonymousRateLimiter;
+import dev.intakeauth.AuthResult;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** The anonymous rate limiter against a client that asks for too much at once or changes address. */
@@ -12,11 +13,10 @@ class AnonymousRateLimiterTest {
 
   private static final long MS = 1_000_000L;
 
-  /** A manual clock in nanoseconds, read as a ticker. */
-  private final AtomicLong now = new AtomicLong();
+  private final ManualClock clock = new ManualClock();
 
   private AnonymousRateLimiter.Builder limiter() {
-    return AnonymousRateLimiter.builder().ticker(now::get);
+    return AnonymousRateLimiter.builder().timeSource(clock);
   }
 
   @Test
@@ -33,7 +33,7 @@ class AnonymousRateLimiterTest {
           assertThat(limited.retryAfter()).as("the time a bucket takes to fill").isEqualTo(Duration.ofSeconds(3));
         }
       }
-      now.addAndGet(1000 * MS);
+      clock.advance(Duration.ofNanos(1000 * MS));
     }
     assertThat(accepted).isZero();
     // Refusing it cost the client nothing: a whole burst is still there.
@@ -60,7 +60,7 @@ class AnonymousRateLimiterTest {
       if (limiter.tryAcquire(address, 1) == null) {
         accepted++;
       }
-      now.addAndGet(100_000L);
+      clock.advance(Duration.ofNanos(100_000L));
     }
     // One client: a burst of 30, then 10 a second for 10 s.
     assertThat(accepted).isBetween(100L, 30L + 10 * 10);
@@ -99,7 +99,7 @@ class AnonymousRateLimiterTest {
       if (limiter.tryAcquire(rotated, 5) == null) {
         accepted += 5;
       }
-      now.addAndGet(MS);
+      clock.advance(Duration.ofNanos(MS));
     }
     // The first ten fill the table with fresh buckets (30 each); everyone after that shares one
     // overflow bucket: 30 + 10/s. Handing each newcomer the evicted, refilled bucket gave 10 x 10/s.
@@ -120,7 +120,7 @@ class AnonymousRateLimiterTest {
     assertThat(spent).as("the overflow is shared by every newcomer").isNotNull();
     assertThat(spent.retryAfter()).isEqualTo(Duration.ofSeconds(1));
     // 192.0.2.4 comes back 3 s later, still tracked: its own bucket has filled.
-    now.addAndGet(3000 * MS);
+    clock.advance(Duration.ofNanos(3000 * MS));
     assertThat(limiter.tryAcquire("192.0.2.4", 30)).isNull();
     // From then on it is an ordinary client: the overflow (full again) is no second bucket for it.
     assertThat(limiter.tryAcquire("192.0.2.4", 1)).isNotNull();
@@ -136,7 +136,7 @@ class AnonymousRateLimiterTest {
       if (limiter.tryAcquire("10." + (i >>> 16) + "." + (i >>> 8 & 0xff) + "." + (i & 0xff), 2) == null) {
         accepted += 2;
       }
-      now.addAndGet(200_000L);
+      clock.advance(Duration.ofNanos(200_000L));
     }
     assertThat(accepted).isBetween(1000L, 100L + 100 * 10);
   }
@@ -148,7 +148,7 @@ class AnonymousRateLimiterTest {
     AuthResult.RateLimited limited = limiter.tryAcquire("192.0.2.2", 20);
     assertThat(limited).isNotNull();
     assertThat(limited.retryAfter()).isEqualTo(Duration.ofSeconds(1));
-    now.addAndGet(1000 * MS);
+    clock.advance(Duration.ofNanos(1000 * MS));
     assertThat(limiter.tryAcquire("192.0.2.2", 20)).as("192.0.2.2's own burst of 30 is untouched").isNull();
     assertThatThrownBy(() -> limiter().globalEventsPerSecond(-1)).isInstanceOf(IllegalArgumentException.class);
     assertThat(limiter.toString()).contains("20 events/s in all", "/64");

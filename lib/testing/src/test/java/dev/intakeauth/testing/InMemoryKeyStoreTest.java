@@ -1,14 +1,17 @@
-package dev.intakeauth;
+package dev.intakeauth.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.intakeauth.ApiKeyCredential;
+import dev.intakeauth.ApplicationPrivileges;
+import dev.intakeauth.CheckResult;
+import dev.intakeauth.InMemoryKeyStore;
+import dev.intakeauth.Privilege;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -51,9 +54,9 @@ class InMemoryKeyStoreTest {
     Instant now = Instant.parse("2030-01-01T00:00:00Z");
     InMemoryKeyStore.StoredKey stored = new InMemoryKeyStore.StoredKey("k", InMemoryKeyStore.hashSecret("s"), Set.of(Privilege.EVENT_WRITE), now.plusSeconds(60));
     ApiKeyCredential c = ApiKeyCredential.of("k", "s");
-    assertThat(InMemoryKeyStore.builder().add(stored).clock(Clock.fixed(now.plusSeconds(59), ZoneOffset.UTC)).build().check(c, APM))
+    assertThat(InMemoryKeyStore.builder().add(stored).timeSource(new ManualClock(now.plusSeconds(59))).build().check(c, APM))
         .isInstanceOf(CheckResult.Granted.class);
-    assertThat(InMemoryKeyStore.builder().add(stored).clock(Clock.fixed(now.plusSeconds(60), ZoneOffset.UTC)).build().check(c, APM))
+    assertThat(InMemoryKeyStore.builder().add(stored).timeSource(new ManualClock(now.plusSeconds(60))).build().check(c, APM))
         .isEqualTo(CheckResult.UNKNOWN_KEY);
   }
 
@@ -63,7 +66,7 @@ class InMemoryKeyStoreTest {
     InMemoryKeyStore.NewKey b = InMemoryKeyStore.generateKey("b", List.of(Privilege.SOURCEMAP_WRITE), Instant.parse("2031-01-01T00:00:00Z"));
     Path file = dir.resolve("keys");
     Files.writeString(file, "# keys\n\n" + a.stored().toLine() + "\n   " + b.stored().toLine() + "  \n");
-    InMemoryKeyStore store = InMemoryKeyStore.builder().load(file).clock(Clock.fixed(Instant.parse("2030-06-01T00:00:00Z"), ZoneOffset.UTC)).build();
+    InMemoryKeyStore store = InMemoryKeyStore.builder().load(file).timeSource(new ManualClock(Instant.parse("2030-06-01T00:00:00Z"))).build();
     assertThat(store.keys()).containsExactlyInAnyOrder(a.stored(), b.stored());
     assertThat(store.check(a.credential(), APM)).isEqualTo(new CheckResult.Granted(Set.of(Privilege.EVENT_WRITE, Privilege.AGENT_CONFIG_READ), null));
     assertThat(store.check(b.credential(), APM)).isEqualTo(new CheckResult.Granted(Set.of(Privilege.SOURCEMAP_WRITE), null));

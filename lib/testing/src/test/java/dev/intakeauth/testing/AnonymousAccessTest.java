@@ -1,18 +1,21 @@
-package dev.intakeauth;
+package dev.intakeauth.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.intakeauth.AnonymousPolicy;
+import dev.intakeauth.AnonymousRateLimiter;
+import dev.intakeauth.AuthResult;
+import dev.intakeauth.ClientAddressResolver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class AnonymousAccessTest {
 
-  private final AtomicLong now = new AtomicLong();
+  private final ManualClock clock = new ManualClock();
 
   @Test
   void defaultPolicyAllowsTheRumAgentsForAnyService() {
@@ -37,7 +40,7 @@ class AnonymousAccessTest {
 
   @Test
   void rateLimitAllowsTheBurstThenRefusesWithRetryAfterAndRecovers() {
-    AnonymousRateLimiter limiter = AnonymousRateLimiter.builder().eventsPerSecond(10).ticker(now::get).build();
+    AnonymousRateLimiter limiter = AnonymousRateLimiter.builder().eventsPerSecond(10).timeSource(clock).build();
     for (int i = 0; i < 30; i++) {
       assertThat(limiter.tryAcquire("192.0.2.1", 1)).as("burst is 3x the rate").isNull();
     }
@@ -47,10 +50,10 @@ class AnonymousAccessTest {
     assertThat(limited.status()).isEqualTo(429);
     assertThat(limited.message()).isEqualTo("too many requests: rate limit exceeded");
     assertThat(limiter.tryAcquire("192.0.2.2", 1)).as("other addresses have their own budget").isNull();
-    now.addAndGet(Duration.ofMillis(100).toNanos());
+    clock.advance(Duration.ofNanos(Duration.ofMillis(100).toNanos()));
     assertThat(limiter.tryAcquire("192.0.2.1", 1)).isNull();
     assertThat(limiter.tryAcquire("192.0.2.1", 1)).isNotNull();
-    now.addAndGet(Duration.ofSeconds(3).toNanos());
+    clock.advance(Duration.ofNanos(Duration.ofSeconds(3).toNanos()));
     assertThat(limiter.tryAcquire("192.0.2.1", 30)).isNull();
   }
 
