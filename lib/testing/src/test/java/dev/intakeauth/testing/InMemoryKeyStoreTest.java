@@ -2,6 +2,7 @@ package dev.intakeauth.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.intakeauth.ApiKeyCredential;
 import dev.intakeauth.ApplicationPrivileges;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,7 +96,7 @@ class InMemoryKeyStoreTest {
     for (String line : List.of(
         "agent-1 " + secret + " event:write",
         "agent-1 sha256:" + secret + " event:write",
-        "agent-1 sha256:" + secret + "0123456789abcdef0123456789abcdef " + " event:write",
+        "agent-1 sha256:" + secret + "0123456789abcdef0123456789abcdef event:write",
         "agent-1:" + secret + " " + HASH + " event:write",
         "agent-1 " + HASH + " event:write " + secret,
         "agent-1 " + HASH + " event:write,\u0001" + secret,
@@ -133,7 +135,7 @@ class InMemoryKeyStoreTest {
   void aHashOfTheWrongLengthOrAlphabetIsRefused() throws IOException {
     String hex = HASH.substring("sha256:".length());
     for (String hash : List.of("sha256:" + hex.substring(1), "sha256:" + hex + "0", "sha256:" + hex.substring(24), "sha256:",
-        "sha256:" + hex.toUpperCase(java.util.Locale.ROOT), "sha1:" + hex, hex, "sha256:" + hex.substring(1) + "g")) {
+        "sha256:" + hex.toUpperCase(Locale.ROOT), "sha1:" + hex, hex, "sha256:" + hex.substring(1) + "g")) {
       assertRefused("k " + hash + " event:write\n", "keys:1: ", "64 lower-case hex digits");
     }
   }
@@ -141,7 +143,7 @@ class InMemoryKeyStoreTest {
   private Throwable assertRefused(String text, String prefix, String contained) throws IOException {
     Path file = dir.resolve("keys");
     Files.writeString(file, text);
-    Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> InMemoryKeyStore.load(file));
+    Throwable thrown = catchThrowable(() -> InMemoryKeyStore.load(file));
     assertThat(thrown).as(text).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(prefix).hasMessageContaining(contained);
     return thrown;
   }
