@@ -6,6 +6,7 @@ import dev.intakeauth.ApiKeyCredential;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.CachingPrivilegeChecker;
+import dev.intakeauth.GeneratedKey;
 import dev.intakeauth.InMemoryKeyStore;
 import dev.intakeauth.Privilege;
 import java.nio.charset.StandardCharsets;
@@ -67,8 +68,8 @@ public class ApiKeyBenchmark {
   /** One key in an in-process key store behind the caching checker, its answer cached. */
   @Setup
   public void setUp() {
-    InMemoryKeyStore.NewKey key = InMemoryKeyStore.generateKey(InMemoryKeyStore.newId(), List.of(Privilege.EVENT_WRITE), null);
-    CachingPrivilegeChecker checker = CachingPrivilegeChecker.builder(InMemoryKeyStore.builder().add(key.stored()).build()).build();
+    GeneratedKey key = GeneratedKey.generate(GeneratedKey.newId(), List.of(Privilege.EVENT_WRITE), null);
+    CachingPrivilegeChecker checker = CachingPrivilegeChecker.builder(InMemoryKeyStore.builder().add(key).build()).build();
     authenticator = Authenticator.builder().apiKeys(checker).build();
     ApiKeyCredential credential = key.credential();
     header = List.of(credential.authorizationValue());

@@ -4,6 +4,7 @@ import dev.intakeauth.ApiKeyCredential;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.CachingPrivilegeChecker;
+import dev.intakeauth.GeneratedKey;
 import dev.intakeauth.InMemoryKeyStore;
 import dev.intakeauth.Privilege;
 import java.util.ArrayList;
@@ -158,12 +159,14 @@ public final class ConstantTimeCheck {
     String[] wrong = new String[POOL];
     String[] almost = new String[POOL];
     for (int i = 0; i < POOL; i++) {
-      String id = randomText(random, 20);
-      String secret = randomText(random, 22);
-      keys.addSecret(id, secret, List.of(Privilege.EVENT_WRITE));
-      right[i] = ApiKeyCredential.of(id, secret).authorizationValue();
-      wrong[i] = ApiKeyCredential.of(id, randomText(random, 22)).authorizationValue();
-      almost[i] = ApiKeyCredential.of(id, secret.substring(0, 21) + otherChar(random, secret.charAt(21))).authorizationValue();
+      GeneratedKey key = GeneratedKey.generate(randomText(random, 20), List.of(Privilege.EVENT_WRITE), null);
+      keys.add(key);
+      String id = key.credential().id();
+      String secret = key.secret();
+      int last = secret.length() - 1;
+      right[i] = key.credential().authorizationValue();
+      wrong[i] = ApiKeyCredential.of(id, randomText(random, secret.length())).authorizationValue();
+      almost[i] = ApiKeyCredential.of(id, secret.substring(0, last) + otherChar(random, secret.charAt(last))).authorizationValue();
     }
     Authenticator auth = Authenticator.builder()
         .apiKeys(CachingPrivilegeChecker.builder(keys.build()).newKeysPerMinute(10 * POOL).build())

@@ -1,6 +1,6 @@
 package dev.intakeauth.benchmarks;
 
-import dev.intakeauth.InMemoryKeyStore;
+import dev.intakeauth.GeneratedKey;
 import dev.intakeauth.Privilege;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -75,8 +75,8 @@ public final class LoadRun {
     StringBuilder keyFile = new StringBuilder();
     List<String> apiKeys = new ArrayList<>();
     for (int i = 0; i < connections; i++) {
-      InMemoryKeyStore.NewKey key = InMemoryKeyStore.generateKey("load-agent-" + i, List.of(Privilege.EVENT_WRITE), null);
-      keyFile.append(key.stored().toLine()).append('\n');
+      GeneratedKey key = GeneratedKey.generate("load-agent-" + i, List.of(Privilege.EVENT_WRITE), null);
+      keyFile.append(key.keyFileLine()).append('\n');
       apiKeys.add(key.credential().authorizationValue());
     }
     Files.writeString(dir.resolve("keys.txt"), keyFile);

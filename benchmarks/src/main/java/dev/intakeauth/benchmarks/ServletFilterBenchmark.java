@@ -2,6 +2,7 @@ package dev.intakeauth.benchmarks;
 
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.CachingPrivilegeChecker;
+import dev.intakeauth.GeneratedKey;
 import dev.intakeauth.InMemoryKeyStore;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.servlet.IntakeAuthFilter;
@@ -100,9 +101,9 @@ public class ServletFilterBenchmark {
         authenticator = Authenticator.builder().secretToken("a-secret-token-of-32-characters!").build();
       }
       case "api-key" -> {
-        InMemoryKeyStore.NewKey key = InMemoryKeyStore.generateKey(InMemoryKeyStore.newId(), List.of(Privilege.EVENT_WRITE), null);
+        GeneratedKey key = GeneratedKey.generate(GeneratedKey.newId(), List.of(Privilege.EVENT_WRITE), null);
         authenticator = Authenticator.builder()
-            .apiKeys(CachingPrivilegeChecker.builder(InMemoryKeyStore.builder().add(key.stored()).build()).build())
+            .apiKeys(CachingPrivilegeChecker.builder(InMemoryKeyStore.builder().add(key).build()).build())
             .build();
         authorization = key.credential().authorizationValue();
       }

@@ -15,11 +15,11 @@ class AuthenticatorTest {
 
   private static final Set<Privilege> ALL = Set.of(Privilege.EVENT_WRITE, Privilege.AGENT_CONFIG_READ, Privilege.SOURCEMAP_WRITE);
 
-  private final InMemoryKeyStore.NewKey writer = InMemoryKeyStore.generateKey("writer", List.of(Privilege.EVENT_WRITE), null);
-  private final InMemoryKeyStore.NewKey everything = InMemoryKeyStore.generateKey("all", ALL, null);
-  private final InMemoryKeyStore.NewKey nothing = InMemoryKeyStore.generateKey("none", List.of(), null);
+  private final GeneratedKey writer = GeneratedKey.generate("writer", List.of(Privilege.EVENT_WRITE), null);
+  private final GeneratedKey everything = GeneratedKey.generate("all", ALL, null);
+  private final GeneratedKey nothing = GeneratedKey.generate("none", List.of(), null);
   private final InMemoryKeyStore store =
-      InMemoryKeyStore.builder().add(writer.stored()).add(everything.stored()).add(nothing.stored()).build();
+      InMemoryKeyStore.builder().add(writer).add(everything).add(nothing).build();
 
   private static Unauthorized unauthorized(AuthResult r) {
     assertThat(r).isInstanceOf(Unauthorized.class);

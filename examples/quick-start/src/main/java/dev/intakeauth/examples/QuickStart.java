@@ -3,6 +3,7 @@ package dev.intakeauth.examples;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.CachingPrivilegeChecker;
+import dev.intakeauth.GeneratedKey;
 import dev.intakeauth.InMemoryKeyStore;
 import dev.intakeauth.Privilege;
 import java.io.PrintStream;
@@ -34,9 +35,8 @@ public final class QuickStart {
    */
   public static void run(PrintStream out) {
     // One key that may only write events. Its secret is shown this once; the store keeps a hash.
-    InMemoryKeyStore.NewKey agentKey =
-        InMemoryKeyStore.generateKey("java-agent", List.of(Privilege.EVENT_WRITE), null);
-    InMemoryKeyStore keys = InMemoryKeyStore.builder().add(agentKey.stored()).build();
+    GeneratedKey agentKey = GeneratedKey.generate("java-agent", List.of(Privilege.EVENT_WRITE), null);
+    InMemoryKeyStore keys = InMemoryKeyStore.builder().add(agentKey).build();
 
     Authenticator auth = Authenticator.builder()
         .secretToken("change-me")

@@ -5,6 +5,7 @@ import dev.intakeauth.AnonymousRateLimiter;
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.ClientAddressResolver;
 import dev.intakeauth.CachingPrivilegeChecker;
+import dev.intakeauth.GeneratedKey;
 import dev.intakeauth.InMemoryKeyStore;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.PrivilegeChecker;
@@ -130,9 +131,9 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
   private ServerConfig demo() throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("intake-server-demo");
     Path[] pair = Pem.selfSigned(dir);
-    InMemoryKeyStore.NewKey key = InMemoryKeyStore.generateKey("demo-agent",
+    GeneratedKey key = GeneratedKey.generate("demo-agent",
         List.of(Privilege.EVENT_WRITE, Privilege.AGENT_CONFIG_READ, Privilege.SOURCEMAP_WRITE), null);
-    Files.writeString(dir.resolve("keys.txt"), "# id  secret-hash  privileges  [expires]\n" + key.stored().toLine() + "\n");
+    Files.writeString(dir.resolve("keys.txt"), "# id  secret-hash  privileges  [expires]\n" + key.keyFileLine() + "\n");
     Files.writeString(dir.resolve("events.ndjson"), """
         {"metadata":{"service":{"name":"checkout","agent":{"name":"java","version":"1.52.0"}}}}
         {"transaction":{"id":"945254c567a5417e","trace_id":"0123456789abcdef0123456789abcdef","name":"GET /cart","type":"request","duration":32.5,"span_count":{"started":0}}}

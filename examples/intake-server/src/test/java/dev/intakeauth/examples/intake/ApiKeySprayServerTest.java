@@ -3,7 +3,7 @@ package dev.intakeauth.examples.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.intakeauth.InMemoryKeyStore;
+import dev.intakeauth.GeneratedKey;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.testing.ManualClock;
 import dev.intakeauth.testing.TestCredentials;
@@ -43,9 +43,9 @@ class ApiKeySprayServerTest {
   @Test
   void unknownKeySprayFromOneClientLocksOutNeitherKeysInUseNorAnotherClientsNewKeys() throws Exception {
     Path[] pair = Pem.selfSigned(dir);
-    List<InMemoryKeyStore.NewKey> keys = writeKeys("agent", "newcomer-0", "newcomer-1", "newcomer-2");
-    InMemoryKeyStore.NewKey agent = keys.get(0);
-    List<InMemoryKeyStore.NewKey> newcomers = keys.subList(1, keys.size());
+    List<GeneratedKey> keys = writeKeys("agent", "newcomer-0", "newcomer-1", "newcomer-2");
+    GeneratedKey agent = keys.get(0);
+    List<GeneratedKey> newcomers = keys.subList(1, keys.size());
     ManualClock clock = new ManualClock();
     IntakeServer server = start(clock, "");
     try (server) {
@@ -80,7 +80,7 @@ class ApiKeySprayServerTest {
   @Test
   void rotatingAddressesWithinOneIpv6NetworkDoesNotMultiplyTheApiKeyShare() throws Exception {
     Path[] pair = Pem.selfSigned(dir);
-    List<InMemoryKeyStore.NewKey> keys = writeKeys("agent-0", "agent-1", "agent-2", "agent-3");
+    List<GeneratedKey> keys = writeKeys("agent-0", "agent-1", "agent-2", "agent-3");
     ManualClock clock = new ManualClock();
     // The clients are behind a trusted proxy (this test's own connections) that names them in X-Forwarded-For.
     IntakeServer server = start(clock, """
@@ -122,13 +122,13 @@ class ApiKeySprayServerTest {
   }
 
   /** Writes the key file: one key a name, each with event:write only. */
-  private List<InMemoryKeyStore.NewKey> writeKeys(String... names) throws IOException {
-    List<InMemoryKeyStore.NewKey> keys = new ArrayList<>();
+  private List<GeneratedKey> writeKeys(String... names) throws IOException {
+    List<GeneratedKey> keys = new ArrayList<>();
     StringBuilder lines = new StringBuilder();
     for (String name : names) {
-      InMemoryKeyStore.NewKey k = InMemoryKeyStore.generateKey(name, WRITE, null);
+      GeneratedKey k = GeneratedKey.generate(name, WRITE, null);
       keys.add(k);
-      lines.append(k.stored().toLine()).append('\n');
+      lines.append(k.keyFileLine()).append('\n');
     }
     Files.writeString(dir.resolve("keys.txt"), lines);
     return keys;
