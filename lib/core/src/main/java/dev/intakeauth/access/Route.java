@@ -1,4 +1,4 @@
-package dev.intakeauth.servlet;
+package dev.intakeauth.access;
 
 import dev.intakeauth.Privilege;
 import java.util.Locale;
@@ -65,7 +65,7 @@ public record Route(Set<String> methods, String path, @Nullable Privilege privil
    * @param requestPath the request's path within the application
    * @return true on a match
    */
-  public boolean matches(String method, String requestPath) {
+  boolean matches(String method, String requestPath) {
     return path.equals(requestPath) && (methods.contains(method) || methods.contains("*"));
   }
 }

@@ -1,4 +1,4 @@
-package dev.intakeauth.servlet;
+package dev.intakeauth.access;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -10,9 +10,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Which browser origins may call a route, as APM Server's {@code rum.allow_origins} and
- * {@code rum.allow_headers}. Attached to routes in a {@link RouteTable}; the filter then answers
- * preflight {@code OPTIONS} requests itself, before any authentication, and refuses requests from
- * origins the policy does not allow with a 403.
+ * {@code rum.allow_headers}. Attached to routes in a {@link RouteTable}; {@link AccessControl} then
+ * answers preflight {@code OPTIONS} requests itself, before any authentication, and refuses requests
+ * from origins the policy does not allow with a 403.
  *
  * <p>Origin patterns are globs matched against the whole {@code Origin} header, case-insensitively:
  * {@code *} stands for any run of characters, {@code ?} for one; every other character is literal.
@@ -111,7 +111,7 @@ public final class CorsPolicy {
    * @param origin the header's value
    * @return true when a pattern allows it; never for a malformed value
    */
-  public boolean allows(@Nullable String origin) {
+  boolean allows(@Nullable String origin) {
     if (origin == null || origin.length() > 2048) {
       return false;
     }
@@ -141,17 +141,8 @@ public final class CorsPolicy {
    *
    * @return {@code Content-Type, Content-Encoding, Accept} and the extra headers
    */
-  public String allowHeaders() {
+  String allowHeaders() {
     return allowHeaders;
-  }
-
-  /**
-   * The origin patterns, lower case.
-   *
-   * @return the patterns
-   */
-  public List<String> origins() {
-    return origins;
   }
 
   /** Lower case for printable ASCII only: {@code toLowerCase} would fold the Kelvin sign into {@code k}. */

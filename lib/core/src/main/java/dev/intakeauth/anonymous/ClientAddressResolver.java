@@ -1,4 +1,4 @@
-package dev.intakeauth;
+package dev.intakeauth.anonymous;
 
 import dev.intakeauth.internal.IpLiteral;
 import dev.intakeauth.internal.LogSafe;
@@ -72,7 +72,7 @@ public final class ClientAddressResolver {
      *
      * @return such as {@code X-Forwarded-For}
      */
-    public String headerName() {
+    String headerName() {
       return headerName;
     }
   }
@@ -165,7 +165,7 @@ public final class ClientAddressResolver {
    *     text that is not an IP literal is returned as it is
    * @throws IllegalArgumentException if the prefix length is out of range
    */
-  public static String clientGroup(String address, int ipv6PrefixLength) {
+  static String clientGroup(String address, int ipv6PrefixLength) {
     checkIpv6Prefix(ipv6PrefixLength);
     if (IpLiteral.isIpv4(address)) {
       return address; // the common case, already canonical: no allocation on the rate limiter's path

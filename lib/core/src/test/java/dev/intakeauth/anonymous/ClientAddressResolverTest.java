@@ -1,9 +1,9 @@
-package dev.intakeauth;
+package dev.intakeauth.anonymous;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.intakeauth.ClientAddressResolver.ForwardedHeader;
+import dev.intakeauth.anonymous.ClientAddressResolver.ForwardedHeader;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
