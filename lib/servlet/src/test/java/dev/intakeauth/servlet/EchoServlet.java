@@ -3,6 +3,7 @@ package dev.intakeauth.servlet;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.intakeauth.AuthResult;
+import dev.intakeauth.access.RequestAuthorization;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -20,7 +21,7 @@ final class EchoServlet extends HttpServlet {
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    RequestAuthorization auth = (RequestAuthorization) request.getAttribute(RequestAuthorization.ATTRIBUTE);
+    RequestAuthorization auth = (RequestAuthorization) request.getAttribute(IntakeAuthFilter.ATTRIBUTE);
     if (auth != null && (request.getParameter("agent") != null || request.getParameter("service") != null)) {
       AuthResult event = auth.authorizeEvent(request.getParameter("service"), request.getParameter("agent"));
       if (event instanceof AuthResult.Denied denied) {

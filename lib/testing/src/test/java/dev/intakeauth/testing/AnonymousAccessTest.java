@@ -3,10 +3,10 @@ package dev.intakeauth.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.intakeauth.AnonymousPolicy;
-import dev.intakeauth.AnonymousRateLimiter;
 import dev.intakeauth.AuthResult;
-import dev.intakeauth.ClientAddressResolver;
+import dev.intakeauth.anonymous.AnonymousPolicy;
+import dev.intakeauth.anonymous.AnonymousRateLimiter;
+import dev.intakeauth.anonymous.ClientAddressResolver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

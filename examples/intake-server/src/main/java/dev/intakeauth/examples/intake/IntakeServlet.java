@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.intakeauth.AuthResult;
+import dev.intakeauth.access.RequestAuthorization;
 import dev.intakeauth.servlet.DenialResponse;
-import dev.intakeauth.servlet.RequestAuthorization;
+import dev.intakeauth.servlet.IntakeAuthFilter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -66,7 +67,7 @@ final class IntakeServlet extends HttpServlet {
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    RequestAuthorization auth = (RequestAuthorization) request.getAttribute(RequestAuthorization.ATTRIBUTE);
+    RequestAuthorization auth = (RequestAuthorization) request.getAttribute(IntakeAuthFilter.ATTRIBUTE);
     String path = Objects.requireNonNullElse(request.getServletPath(), "") + Objects.requireNonNullElse(request.getPathInfo(), "");
     String method = request.getMethod();
     switch (path.isEmpty() ? "/" : path) {
