@@ -48,13 +48,12 @@ import org.slf4j.LoggerFactory;
 public final class AccessControl {
 
   /** The message for credentials refused over plain HTTP. */
-  public static final String PLAIN_HTTP_MESSAGE = "forbidden: credentials are only accepted over TLS (HTTPS)";
+  static final String PLAIN_HTTP_MESSAGE = "forbidden: credentials are only accepted over TLS (HTTPS)";
 
   /** The message for a method the path's routes do not list (405). */
-  public static final String METHOD_NOT_ALLOWED_MESSAGE = "method not allowed";
+  static final String METHOD_NOT_ALLOWED_MESSAGE = "method not allowed";
 
   private static final Logger LOG = LoggerFactory.getLogger(AccessControl.class);
-  private static final Decision.PassThrough PASS_THROUGH = new Decision.PassThrough();
   private static final AuthResult.Forbidden PLAIN_HTTP = new AuthResult.Forbidden(PLAIN_HTTP_MESSAGE);
   private static final AuthResult.Forbidden ANONYMOUS_SOURCEMAP = new AuthResult.Forbidden(AuthResult.Forbidden.ANONYMOUS_SOURCEMAP);
   private static final AuthResult.Unavailable TIMED_OUT =
@@ -125,7 +124,7 @@ public final class AccessControl {
     }
     Route route = match instanceof RouteTable.Match.Found found ? found.route() : ((RouteTable.Match.Unlisted) match).otherwise();
     if (route == null) {
-      return PASS_THROUGH;
+      return Decision.PassThrough.INSTANCE;
     }
     List<Map.Entry<String, String>> headers = ResponseHeaders.BASE;
     CorsPolicy cors = route.cors();

@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
 public final class CorsPolicy {
 
   /** The headers a browser agent may always send. */
-  public static final List<String> DEFAULT_HEADERS = List.of("Content-Type", "Content-Encoding", "Accept");
+  private static final List<String> DEFAULT_HEADERS = List.of("Content-Type", "Content-Encoding", "Accept");
 
   /** A serialized origin: scheme, host name or bracketed IPv6 literal, optional port. */
   private static final Pattern ORIGIN = Pattern.compile(
@@ -97,7 +97,8 @@ public final class CorsPolicy {
    *
    * @param origins glob patterns such as {@code https://*.example.com}, {@code *} for any origin;
    *     empty allows no cross-origin request
-   * @param extraHeaders headers allowed besides {@link #DEFAULT_HEADERS}, such as {@code X-Tenant}
+   * @param extraHeaders headers allowed besides {@code Content-Type}, {@code Content-Encoding} and
+   *     {@code Accept}, such as {@code X-Tenant}
    * @return the policy
    * @throws IllegalArgumentException if a pattern is not printable ASCII or a header is not a header name
    */

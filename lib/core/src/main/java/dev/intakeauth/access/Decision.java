@@ -3,7 +3,6 @@ package dev.intakeauth.access;
 import dev.intakeauth.AuthResult;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -11,49 +10,51 @@ import java.util.concurrent.CompletableFuture;
  * to its protocol and sets the response headers exactly as listed (a name that appears twice is sent
  * twice, such as two {@code WWW-Authenticate} challenges); it decides nothing itself.
  */
-public sealed interface Decision {
+public sealed interface Decision permits Decision.Proceed, Decision.Deny, Decision.Preflight, Decision.PassThrough, Decision.Pending {
 
-  /**
-   * The request goes on to the application.
-   *
-   * @param authorization what the application may ask about the caller
-   * @param headers the response headers to set before the application answers
-   */
-  record Proceed(RequestAuthorization authorization, List<Map.Entry<String, String>> headers) implements Decision {
+  /** The request goes on to the application. */
+  final class Proceed implements Decision {
+    private final RequestAuthorization authorization;
+    private final List<Map.Entry<String, String>> headers;
+
+    Proceed(RequestAuthorization authorization, List<Map.Entry<String, String>> headers) {
+      this.authorization = authorization;
+      this.headers = headers;
+    }
 
     /**
-     * Checks for null and copies the headers.
+     * What the application may ask about the caller.
      *
-     * @param authorization what the application may ask
-     * @param headers the response headers
+     * @return the authorization
      */
-    public Proceed {
-      Objects.requireNonNull(authorization, "authorization");
-      headers = List.copyOf(headers);
+    public RequestAuthorization authorization() {
+      return authorization;
+    }
+
+    /**
+     * The response headers to set before the application answers.
+     *
+     * @return name and value, in order
+     */
+    public List<Map.Entry<String, String>> headers() {
+      return headers;
     }
   }
 
   /**
    * The request is refused: answer with this status, the message as the error body, and these
-   * headers. It carries every header of the answer: {@code WWW-Authenticate} on 401, {@code Allow}
-   * on 405, {@code Retry-After} on 429 and 503, and the CORS headers of a browser route.
-   *
-   * @param status 400, 401, 403, 405, 429 or 503
-   * @param message the message for the client, never a secret
-   * @param headers the response headers
+   * headers. They are every header of the answer: {@code WWW-Authenticate} on 401, {@code Allow} on
+   * 405, {@code Retry-After} on 429 and 503, and the CORS headers of a browser route.
    */
-  record Deny(int status, String message, List<Map.Entry<String, String>> headers) implements Decision {
+  final class Deny implements Decision {
+    private final int status;
+    private final String message;
+    private final List<Map.Entry<String, String>> headers;
 
-    /**
-     * Checks for null and copies the headers.
-     *
-     * @param status the status
-     * @param message the message
-     * @param headers the response headers
-     */
-    public Deny {
-      Objects.requireNonNull(message, "message");
-      headers = List.copyOf(headers);
+    Deny(int status, String message, List<Map.Entry<String, String>> headers) {
+      this.status = status;
+      this.message = message;
+      this.headers = List.copyOf(headers);
     }
 
     /**
@@ -66,47 +67,95 @@ public sealed interface Decision {
     public static Deny of(AuthResult.Denied denied) {
       return new Deny(denied.status(), denied.message(), ResponseHeaders.denial(ResponseHeaders.BASE, denied, List.of()));
     }
-  }
-
-  /**
-   * A CORS preflight, answered before any authentication: status 200, an empty body, these headers.
-   *
-   * @param headers the response headers
-   */
-  record Preflight(List<Map.Entry<String, String>> headers) implements Decision {
 
     /**
-     * Copies the headers.
+     * The status.
      *
-     * @param headers the response headers
+     * @return 400, 401, 403, 405, 429 or 503
      */
-    public Preflight {
-      headers = List.copyOf(headers);
+    public int status() {
+      return status;
+    }
+
+    /**
+     * The message for the client.
+     *
+     * @return the message, never a secret
+     */
+    public String message() {
+      return message;
+    }
+
+    /**
+     * The response headers.
+     *
+     * @return name and value, in order
+     */
+    public List<Map.Entry<String, String>> headers() {
+      return headers;
+    }
+
+    @Override
+    public String toString() {
+      return "Deny[" + status + " " + message + "]";
+    }
+  }
+
+  /** A CORS preflight, answered before any authentication: status 200, an empty body, these headers. */
+  final class Preflight implements Decision {
+    private final List<Map.Entry<String, String>> headers;
+
+    Preflight(List<Map.Entry<String, String>> headers) {
+      this.headers = List.copyOf(headers);
+    }
+
+    /**
+     * The response headers.
+     *
+     * @return name and value, in order
+     */
+    public List<Map.Entry<String, String>> headers() {
+      return headers;
     }
   }
 
   /** A path the route table leaves alone: hand the request on untouched, with no header set. */
-  record PassThrough() implements Decision {}
+  final class PassThrough implements Decision {
+    static final PassThrough INSTANCE = new PassThrough();
+
+    private PassThrough() {}
+  }
 
   /**
    * The answer waits for an API key's lookup in its backend. The future completes with one of the
-   * other kinds (never another {@code Pending}) on the backend's thread, and never exceptionally; a
-   * transport writes a denial on a thread of its own.
-   *
-   * @param decision the decision to come
-   * @param timeout the answer for a transport that stops waiting first (a 503)
+   * other kinds (never another {@code Pending}) on the backend's thread; a transport writes a denial
+   * on a thread of its own.
    */
-  record Pending(CompletableFuture<Decision> decision, Deny timeout) implements Decision {
+  final class Pending implements Decision {
+    private final CompletableFuture<Decision> decision;
+    private final Deny timeout;
+
+    Pending(CompletableFuture<Decision> decision, Deny timeout) {
+      this.decision = decision;
+      this.timeout = timeout;
+    }
 
     /**
-     * Checks for null.
+     * The decision to come.
      *
-     * @param decision the decision to come
-     * @param timeout the answer on timeout
+     * @return a future that never completes with a {@code Pending}
      */
-    public Pending {
-      Objects.requireNonNull(decision, "decision");
-      Objects.requireNonNull(timeout, "timeout");
+    public CompletableFuture<Decision> decision() {
+      return decision;
+    }
+
+    /**
+     * The answer for a transport that stops waiting first, or whose future failed.
+     *
+     * @return a 503 with {@code Retry-After}
+     */
+    public Deny timeout() {
+      return timeout;
     }
   }
 }

@@ -35,8 +35,9 @@ public final class RequestAuthorization {
   }
 
   /**
-   * The outcome: {@link AuthResult.Authenticated} for every request that reached the application,
-   * except on {@link Access#OPTIONAL} routes, where it may be a denial that was not sent.
+   * The outcome: {@link AuthResult.Authenticated} (method {@code ANONYMOUS} for a caller without a
+   * credential) for every request that reached the application, except on {@link Access#OPTIONAL}
+   * routes, where it may be a denial that was not sent.
    *
    * @return the outcome
    */
@@ -44,21 +45,7 @@ public final class RequestAuthorization {
     return result;
   }
 
-  /**
-   * Whether the caller was let in with a credential or anonymously.
-   *
-   * @return true when {@link #result()} is {@link AuthResult.Authenticated}
-   */
-  public boolean authenticated() {
-    return result instanceof AuthResult.Authenticated;
-  }
-
-  /**
-   * Whether the caller came in without a credential.
-   *
-   * @return true for anonymous callers
-   */
-  public boolean anonymous() {
+  private boolean anonymous() {
     return result instanceof AuthResult.Authenticated a && a.method() == AuthMethod.ANONYMOUS;
   }
 

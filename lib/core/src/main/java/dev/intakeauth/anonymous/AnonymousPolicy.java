@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
 public final class AnonymousPolicy {
 
   /** The agents allowed by default: the RUM JavaScript agents. */
-  public static final Set<String> DEFAULT_AGENTS = Set.of("rum-js", "js-base");
+  private static final Set<String> DEFAULT_AGENTS = Set.of("rum-js", "js-base");
 
   private static final AuthResult ALLOWED =
       new AuthResult.Authenticated(AuthMethod.ANONYMOUS, Set.of(Privilege.EVENT_WRITE), null, null);

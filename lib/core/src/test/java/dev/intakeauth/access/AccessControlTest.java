@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.intakeauth.ApiKeyCredential;
 import dev.intakeauth.AuthMethod;
 import dev.intakeauth.AuthResult;
-import dev.intakeauth.AuthorizationHeader;
 import dev.intakeauth.Authenticator;
+import dev.intakeauth.AuthorizationHeader;
 import dev.intakeauth.CheckResult;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.PrivilegeChecker;
@@ -33,6 +33,8 @@ class AccessControlTest {
   private static final String TOKEN = "s3cret";
   private static final Set<Privilege> ALL = Set.of(Privilege.EVENT_WRITE, Privilege.AGENT_CONFIG_READ, Privilege.SOURCEMAP_WRITE);
   private static final String MISSING = AuthorizationHeader.MISSING_MESSAGE;
+  private static final AuthResult ANONYMOUS =
+      new AuthResult.Authenticated(AuthMethod.ANONYMOUS, Set.of(Privilege.EVENT_WRITE, Privilege.AGENT_CONFIG_READ), null, null);
 
   /** A time that never moves: a spent rate-limit token stays spent. */
   private static final TimeSource FROZEN = new TimeSource() {
@@ -184,12 +186,11 @@ class AccessControlTest {
     assertThat(auth.clientAddress()).isEqualTo("192.0.2.1");
     if (outcome.equals("401")) {
       assertThat(auth.result().status()).isEqualTo(401);
-      assertThat(auth.authenticated()).isFalse();
-      assertThat(auth.anonymous()).isFalse();
+      assertThat(auth.has(Privilege.EVENT_WRITE)).isFalse();
+      assertThat(auth.acquireEvents(1_000_000)).as("not anonymous: no rate limit").isNull();
     } else {
       assertThat(auth.result()).isInstanceOf(AuthResult.Authenticated.class);
       assertThat(((AuthResult.Authenticated) auth.result()).method()).isEqualTo(AuthMethod.valueOf(outcome));
-      assertThat(auth.anonymous()).isEqualTo(outcome.equals("ANONYMOUS"));
     }
   }
 
@@ -261,7 +262,7 @@ class AccessControlTest {
           Map.entry("Access-Control-Allow-Headers", "Content-Type, Content-Encoding, Accept"),
           Map.entry("Access-Control-Expose-Headers", "Etag"));
     }
-    assertThat(proceeds(access.decide(new Request("POST", "/intake/v2/rum/events"))).anonymous()).isTrue();
+    assertThat(proceeds(access.decide(new Request("POST", "/intake/v2/rum/events"))).result()).isEqualTo(ANONYMOUS);
 
     AccessControl strict = AccessControl.builder(authenticator)
         .routes(RouteTable.apm(CorsPolicy.of(List.of("https://good.example"), List.of("X-Tenant")))).build();
@@ -342,8 +343,8 @@ class AccessControlTest {
     Decision.Deny deny = denied(access(false).decide(plain), 403);
     assertThat(deny.message()).isEqualTo(AccessControl.PLAIN_HTTP_MESSAGE);
     assertThat(header(deny.headers(), "WWW-Authenticate")).isNull();
-    assertThat(proceeds(access(true).decide(new Request("POST", "/intake/v2/rum/events").plainHttp())).anonymous())
-        .as("no credential, nothing to protect").isTrue();
+    assertThat(proceeds(access(true).decide(new Request("POST", "/intake/v2/rum/events").plainHttp())).result())
+        .as("no credential, nothing to protect").isEqualTo(ANONYMOUS);
     AccessControl loopback = AccessControl.builder(authenticator).allowCredentialsOverPlainHttp(true).build();
     assertThat(proceeds(loopback.decide(plain)).has(Privilege.EVENT_WRITE)).isTrue();
   }

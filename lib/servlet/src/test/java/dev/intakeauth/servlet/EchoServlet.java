@@ -2,6 +2,7 @@ package dev.intakeauth.servlet;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.intakeauth.AuthMethod;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.access.RequestAuthorization;
 import jakarta.servlet.http.HttpServlet;
@@ -41,8 +42,8 @@ final class EchoServlet extends HttpServlet {
     body.put("principal", p == null ? null : p.getName());
     body.put("authType", request.getAuthType());
     body.put("eventWriter", request.isUserInRole("event:write"));
-    body.put("authenticated", auth != null && auth.authenticated());
-    body.put("anonymous", auth != null && auth.anonymous());
+    body.put("authenticated", auth != null && auth.result() instanceof AuthResult.Authenticated);
+    body.put("anonymous", auth != null && auth.result() instanceof AuthResult.Authenticated a && a.method() == AuthMethod.ANONYMOUS);
     body.put("client", auth == null ? null : auth.clientAddress());
     body.put("thread", Thread.currentThread().getName());
     response.setStatus("/".equals(request.getRequestURI()) ? 200 : 202);

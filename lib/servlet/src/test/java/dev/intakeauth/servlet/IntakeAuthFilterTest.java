@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.intakeauth.ApiKeyCredential;
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.Privilege;
-import dev.intakeauth.access.AccessControl;
 import dev.intakeauth.anonymous.AnonymousPolicy;
 import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import dev.intakeauth.anonymous.ClientAddressResolver;
@@ -306,7 +305,7 @@ class IntakeAuthFilterTest {
     HttpResponse<String> plain = closed.send(HttpRequest.newBuilder(closed.http("/intake/v2/events"))
         .POST(HttpRequest.BodyPublishers.ofString("{}")).header("Authorization", "Bearer " + TOKEN).build());
     assertThat(plain.statusCode()).isEqualTo(403);
-    assertThat(error(plain)).isEqualTo(AccessControl.PLAIN_HTTP_MESSAGE);
+    assertThat(error(plain)).isEqualTo("forbidden: credentials are only accepted over TLS (HTTPS)");
     // without a credential nothing leaks: the usual 401, and anonymous requests work over HTTP
     assertThat(closed.send(HttpRequest.newBuilder(closed.http("/intake/v2/events")).POST(HttpRequest.BodyPublishers.noBody()).build()).statusCode()).isEqualTo(401);
     assertThat(open.send(HttpRequest.newBuilder(open.http("/intake/v2/rum/events")).POST(HttpRequest.BodyPublishers.noBody()).build()).statusCode()).isEqualTo(202);

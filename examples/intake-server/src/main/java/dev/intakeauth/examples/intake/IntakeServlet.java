@@ -100,7 +100,7 @@ final class IntakeServlet extends HttpServlet {
 
   private void root(HttpServletResponse response, @Nullable RequestAuthorization auth) throws IOException {
     response.setStatus(200);
-    if (auth != null && auth.authenticated()) {
+    if (auth != null && auth.result() instanceof AuthResult.Authenticated) {
       ObjectNode body = JSON.createObjectNode().put("version", "0.1.0").put("publish_ready", true).put("accepted_events", acceptedEvents.get());
       json(response, 200, body);
     }
