@@ -148,7 +148,13 @@ public final class AccessControl {
       return decide(route, pending.join(), client, headers);
     }
     List<Map.Entry<String, String>> routeHeaders = headers;
-    return new Decision.Pending(pending.thenApply(result -> decide(route, result, client, routeHeaders)), deny(headers, TIMED_OUT));
+    Decision.Deny unavailable = deny(headers, TIMED_OUT);
+    CompletableFuture<Decision> decided = pending.thenApply(result -> decide(route, result, client, routeHeaders))
+        .exceptionally(failure -> {
+          LOG.warn("no decision for {} {}: {}", route.methods(), route.path(), failure.getClass().getSimpleName());
+          return unavailable;
+        });
+    return new Decision.Pending(decided, unavailable);
   }
 
   /** Answers a CORS preflight as APM Server does: 200, the origin echoed only when allowed. */

@@ -128,8 +128,8 @@ public sealed interface Decision permits Decision.Proceed, Decision.Deny, Decisi
 
   /**
    * The answer waits for an API key's lookup in its backend. The future completes with one of the
-   * other kinds (never another {@code Pending}) on the backend's thread; a transport writes a denial
-   * on a thread of its own.
+   * other kinds (never another {@code Pending}) on the backend's thread, and never exceptionally; a
+   * transport writes a denial on a thread of its own.
    */
   final class Pending implements Decision {
     private final CompletableFuture<Decision> decision;

@@ -22,7 +22,8 @@ final class EchoServlet extends HttpServlet {
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    RequestAuthorization auth = (RequestAuthorization) request.getAttribute(IntakeAuthFilter.ATTRIBUTE);
+    // Spelled out, as applications written against earlier versions do: the name must not change.
+    RequestAuthorization auth = (RequestAuthorization) request.getAttribute("dev.intakeauth.servlet.RequestAuthorization");
     if (auth != null && (request.getParameter("agent") != null || request.getParameter("service") != null)) {
       AuthResult event = auth.authorizeEvent(request.getParameter("service"), request.getParameter("agent"));
       if (event instanceof AuthResult.Denied denied) {
