@@ -1,7 +1,8 @@
 /**
  * intake-auth core: parses {@code Authorization} headers, checks secret tokens in constant time,
  * resolves API-key privileges through a {@link dev.intakeauth.PrivilegeChecker} (with a caching
- * layer in front of any backend) and answers every request with one {@link dev.intakeauth.AuthResult}.
+ * layer in front of any backend) and answers every request with one {@link dev.intakeauth.AuthResult};
+ * {@link dev.intakeauth.access.AccessControl} adds routes, CORS and anonymous access, for any transport.
  */
 module dev.intakeauth.core {
   requires com.github.benmanes.caffeine;
@@ -9,4 +10,6 @@ module dev.intakeauth.core {
   requires static transitive org.jspecify;
 
   exports dev.intakeauth;
+  exports dev.intakeauth.access;
+  exports dev.intakeauth.anonymous;
 }

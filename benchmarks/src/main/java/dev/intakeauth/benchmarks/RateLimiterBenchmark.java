@@ -1,7 +1,7 @@
 package dev.intakeauth.benchmarks;
 
-import dev.intakeauth.AnonymousRateLimiter;
 import dev.intakeauth.AuthResult;
+import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import java.time.Duration;

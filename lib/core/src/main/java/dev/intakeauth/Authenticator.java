@@ -4,8 +4,6 @@ import dev.intakeauth.internal.ConstantTime;
 import dev.intakeauth.internal.Require;
 import dev.intakeauth.internal.TokenScratch;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -21,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * <p>Modes: with no secret token and no API keys, every request is let in with every privilege
  * (method {@link AuthMethod#NONE}, logged once as a warning). A secret token lets a matching
  * {@code Bearer} in with every privilege; API keys get exactly the privileges their backend reports.
- * Both may be on at once. With anonymous access on, a request with no credential at all is let in
- * with the anonymous privileges (never source-map uploads).
+ * Both may be on at once. A request with no credential at all is a 401; whether a route lets it in
+ * anonymously is decided by {@code dev.intakeauth.access.AccessControl}.
  *
  * <pre>{@code
  * Authenticator auth = Authenticator.builder()
@@ -38,17 +36,16 @@ public final class Authenticator {
   private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
   private static final AuthResult.Unauthorized INVALID_CREDENTIALS = failed(AuthResult.Unauthorized.Reason.INVALID_CREDENTIALS);
   private static final AuthResult.Unauthorized METHOD_DISABLED = failed(AuthResult.Unauthorized.Reason.METHOD_DISABLED);
+  private static final AuthResult.Unauthorized MISSING =
+      new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.MISSING, AuthorizationHeader.MISSING_MESSAGE);
 
   private final char @Nullable [] secretToken;
   private final @Nullable PrivilegeChecker apiKeys;
   private final ApplicationPrivileges privileges;
-  private final boolean anonymous;
   private final int maxCredentialLength;
   private final AuthResult.Authenticated unrestricted;
   /** The answers to a secret token, picked by index: a wrong one, then the right one. */
   private final AuthResult[] secretTokenAnswers;
-  private final AuthResult.Authenticated anonymousCaller;
-  private final AuthResult.Unauthorized missing;
 
   private Authenticator(Builder b) {
     this.secretToken = b.secretToken == null ? null : b.secretToken.toCharArray();
@@ -59,20 +56,13 @@ public final class Authenticator {
     this.unrestricted = new AuthResult.Authenticated(AuthMethod.NONE, all, null, null);
     this.secretTokenAnswers =
         new AuthResult[] {INVALID_CREDENTIALS, new AuthResult.Authenticated(AuthMethod.SECRET_TOKEN, all, null, null)};
-    Set<Privilege> anonymousPrivileges = new LinkedHashSet<>(b.anonymousPrivileges);
-    anonymousPrivileges.retainAll(all);
-    anonymousPrivileges.remove(Privilege.SOURCEMAP_WRITE);
-    this.anonymousCaller = new AuthResult.Authenticated(AuthMethod.ANONYMOUS, anonymousPrivileges, null, null);
-    this.missing = new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.MISSING, AuthorizationHeader.MISSING_MESSAGE);
-    boolean anyMethod = secretToken != null || apiKeys != null;
-    this.anonymous = anyMethod && b.anonymous;
-    if (!anyMethod) {
+    if (secretToken == null && apiKeys == null) {
       LOG.warn("No secret token is set and API keys are disabled: every request is allowed with every privilege.");
     }
   }
 
   /**
-   * Starts a builder: no secret token, no API keys, no anonymous access, the APM privileges.
+   * Starts a builder: no secret token, no API keys, the APM privileges.
    *
    * @return a builder
    */
@@ -204,15 +194,6 @@ public final class Authenticator {
   }
 
   /**
-   * Whether requests without a credential are let in anonymously.
-   *
-   * @return true if anonymous access is in effect
-   */
-  public boolean anonymousEnabled() {
-    return anonymous;
-  }
-
-  /**
    * The hot paths, which work on the header value in place: the answer for a plain
    * {@code Bearer <token>} value (compared without allocating), or for a plain {@code ApiKey <base64>}
    * value whose answer is cached and not yet due for refresh; null when the value needs the full
@@ -267,7 +248,7 @@ public final class Authenticator {
     if (parsed instanceof AuthorizationHeader.Conflicting c) {
       return new AuthResult.InvalidRequest(c.message());
     }
-    return anonymous ? anonymousCaller : missing;
+    return MISSING;
   }
 
   private AuthResult checkSecretToken(BearerToken token) {
@@ -326,7 +307,6 @@ public final class Authenticator {
   public String toString() {
     return "Authenticator[secretToken=" + (secretToken != null ? "set" : "unset")
         + ", apiKeys=" + (apiKeys != null ? apiKeys : "disabled")
-        + ", anonymous=" + anonymous
         + ", application=" + privileges.application() + "]";
   }
 
@@ -335,8 +315,6 @@ public final class Authenticator {
     private @Nullable String secretToken;
     private @Nullable PrivilegeChecker apiKeys;
     private ApplicationPrivileges privileges = ApplicationPrivileges.APM;
-    private boolean anonymous;
-    private Set<Privilege> anonymousPrivileges = Set.of(Privilege.EVENT_WRITE, Privilege.AGENT_CONFIG_READ);
     private int maxCredentialLength = AuthorizationHeader.DEFAULT_MAX_LENGTH;
 
     private Builder() {}
@@ -372,30 +350,6 @@ public final class Authenticator {
      */
     public Builder privileges(ApplicationPrivileges privileges) {
       this.privileges = Objects.requireNonNull(privileges, "privileges");
-      return this;
-    }
-
-    /**
-     * Lets requests with no credential in anonymously, for agents that cannot keep a secret. Has no
-     * effect unless a secret token or API keys are configured. Default off.
-     *
-     * @param enabled whether anonymous access is on
-     * @return this builder
-     */
-    public Builder anonymous(boolean enabled) {
-      this.anonymous = enabled;
-      return this;
-    }
-
-    /**
-     * What anonymous callers may do. Default {@code event:write} and {@code config_agent:read};
-     * {@code sourcemap:write} is never granted anonymously.
-     *
-     * @param privileges the privileges
-     * @return this builder
-     */
-    public Builder anonymousPrivileges(Collection<Privilege> privileges) {
-      this.anonymousPrivileges = Set.copyOf(privileges);
       return this;
     }
 

@@ -28,11 +28,10 @@ class AuthenticatorTest {
 
   @Test
   void withNothingConfiguredEveryRequestGetsEveryPrivilege() {
-    Authenticator auth = Authenticator.builder().anonymous(true).build();
+    Authenticator auth = Authenticator.builder().build();
     for (String value : new String[] {null, "", "Bearer x", "garbage", "ApiKey !!!"}) {
       assertThat(auth.authenticate(value)).isEqualTo(new Authenticated(AuthMethod.NONE, ALL, null, null));
     }
-    assertThat(auth.anonymousEnabled()).isFalse();
   }
 
   @Test
@@ -95,8 +94,8 @@ class AuthenticatorTest {
   }
 
   @Test
-  void malformedHeadersAre401WithTheParsersMessageEvenWithAnonymousOn() {
-    Authenticator auth = Authenticator.builder().secretToken("t").anonymous(true).build();
+  void malformedHeadersAre401WithTheParsersMessage() {
+    Authenticator auth = Authenticator.builder().secretToken("t").build();
     Unauthorized u = unauthorized(auth.authenticate("ApiKey %%%%"));
     assertThat(u.reason()).isEqualTo(Reason.IMPROPERLY_ENCODED);
     assertThat(unauthorized(auth.authenticate("Digest x")).reason()).isEqualTo(Reason.UNKNOWN_SCHEME);
@@ -104,17 +103,14 @@ class AuthenticatorTest {
   }
 
   @Test
-  void anonymousOnlyForRequestsWithoutACredentialAndNeverForSourcemaps() {
-    Authenticator auth = Authenticator.builder().secretToken("t").anonymous(true).build();
-    AuthResult anon = auth.authenticate(List.of());
-    assertThat(anon).isEqualTo(new Authenticated(AuthMethod.ANONYMOUS, Set.of(Privilege.EVENT_WRITE, Privilege.AGENT_CONFIG_READ), null, null));
-    assertThat(auth.authenticate("  ")).isEqualTo(anon);
-    assertThat(anon.authorize(Privilege.EVENT_WRITE)).isSameAs(anon);
-    assertThat(anon.authorize(Privilege.SOURCEMAP_WRITE))
-        .isEqualTo(new AuthResult.Forbidden("unauthorized: anonymous access not permitted for sourcemap uploads"));
-
-    Authenticator generous = Authenticator.builder().secretToken("t").anonymous(true).anonymousPrivileges(ALL).build();
-    assertThat(generous.authenticate(List.of()).authorize(Privilege.SOURCEMAP_WRITE)).isInstanceOf(AuthResult.Forbidden.class);
+  void noCredentialIsTheMissing401WhateverTheRoute() {
+    // Anonymous access is the access layer's decision (AccessControlTest); here it is always the 401.
+    Authenticator auth = Authenticator.builder().secretToken("t").build();
+    AuthResult missing = auth.authenticate(List.of());
+    assertThat(missing).isEqualTo(new Unauthorized(Reason.MISSING, AuthorizationHeader.MISSING_MESSAGE));
+    assertThat(auth.authenticate("  ")).isEqualTo(missing);
+    assertThat(auth.authenticateAsync(List.of("")).join()).isEqualTo(missing);
+    assertThat(missing.authorize(Privilege.SOURCEMAP_WRITE)).isSameAs(missing);
   }
 
   @Test
@@ -169,7 +165,7 @@ class AuthenticatorTest {
 
   @Test
   void asyncGivesTheSameAnswersAsBlocking() {
-    Authenticator auth = Authenticator.builder().secretToken("t").apiKeys(store).anonymous(true).build();
+    Authenticator auth = Authenticator.builder().secretToken("t").apiKeys(store).build();
     List<List<String>> inputs = List.of(
         List.of(), List.of("Bearer t"), List.of("Bearer x"), List.of("Basic x"),
         List.of(writer.credential().authorizationValue()), List.of(ApiKeyCredential.of("writer", "bad").authorizationValue()),

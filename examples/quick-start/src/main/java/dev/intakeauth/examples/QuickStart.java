@@ -6,6 +6,9 @@ import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.GeneratedKey;
 import dev.intakeauth.InMemoryKeyStore;
 import dev.intakeauth.Privilege;
+import dev.intakeauth.access.AccessControl;
+import dev.intakeauth.access.Decision;
+import dev.intakeauth.access.RequestView;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +16,8 @@ import java.util.Map;
 
 /**
  * The smallest complete use of intake-auth: a secret token and API keys from an in-memory store
- * behind the caching layer, then a few requests and the answer an intake server would send.
+ * behind the caching layer, then a few requests and the answer an intake server would send; then
+ * the same authenticator behind the APM routes, with anonymous access for browser agents.
  */
 public final class QuickStart {
 
@@ -56,6 +60,43 @@ public final class QuickStart {
       AuthResult result = auth.authenticate(request.getValue()).authorize(needed);
       out.printf("%-28s -> %s%n", request.getKey(), describe(result));
     }
+
+    // Routes and anonymous browser agents, for any transport: a servlet filter or a gRPC
+    // interceptor turns its request into a RequestView and writes the Decision back.
+    AccessControl access = AccessControl.builder(auth).anonymous(true).build();   // the APM routes
+    Map<String, Request> routed = new LinkedHashMap<>();
+    routed.put("no header, RUM events", new Request("POST", "/intake/v2/rum/events", List.of()));
+    routed.put("no header, backend events", new Request("POST", "/intake/v2/events", List.of()));
+    routed.put("no header, source map", new Request("POST", "/assets/v1/sourcemaps", List.of()));
+    for (Map.Entry<String, Request> request : routed.entrySet()) {
+      out.printf("%-28s -> %s%n", request.getKey(), describe(access.decide(request.getValue())));
+    }
+  }
+
+  /** A request as a transport adapter hands it over: here over TLS, from one address. */
+  private record Request(String method, String path, List<String> authorization) implements RequestView {
+    @Override
+    public List<String> headers(String name) {
+      return name.equalsIgnoreCase("Authorization") ? authorization : List.of();
+    }
+
+    @Override
+    public String remoteAddress() {
+      return "192.0.2.1";
+    }
+
+    @Override
+    public boolean secure() {
+      return true;
+    }
+  }
+
+  private static String describe(Decision decision) {
+    if (decision instanceof Decision.Proceed proceed) {
+      return describe(proceed.authorization().result());
+    }
+    Decision.Deny deny = (Decision.Deny) decision;   // no backend lookup here, so never Pending
+    return error(deny.status(), deny.message());
   }
 
   private static String describe(AuthResult result) {
@@ -63,7 +104,11 @@ public final class QuickStart {
       return "200 " + ok.method() + " " + ok.privileges();
     }
     AuthResult.Denied denied = (AuthResult.Denied) result;
-    String json = denied.message().replace("\\", "\\\\").replace("\"", "\\\"");
-    return denied.status() + " {\"error\": \"" + json + "\"}";
+    return error(denied.status(), denied.message());
+  }
+
+  private static String error(int status, String message) {
+    String json = message.replace("\\", "\\\\").replace("\"", "\\\"");
+    return status + " {\"error\": \"" + json + "\"}";
   }
 }

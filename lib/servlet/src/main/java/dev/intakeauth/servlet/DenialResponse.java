@@ -2,20 +2,19 @@ package dev.intakeauth.servlet;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.intakeauth.AuthResult;
+import dev.intakeauth.access.Decision;
+import dev.intakeauth.access.RequestAuthorization;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
+import java.util.Map;
 
 /**
- * Writes a denial the way the specification says: the status, the JSON body
- * {@code {"error": "..."}}, {@code Retry-After} on 429 and 503, {@code WWW-Authenticate} challenges
- * on 401, and {@code X-Content-Type-Options: nosniff}. The filter uses it; an application uses it for
- * the 403 and 429 of {@link RequestAuthorization#authorizeEvent} and
- * {@link RequestAuthorization#acquireEvents}.
+ * Writes a denial the way the specification says: the status, the JSON body {@code {"error": "..."}}
+ * and the headers {@link Decision.Deny} lists. The filter uses it; an application uses it for the 403
+ * and 429 of {@link RequestAuthorization#authorizeEvent} and {@link RequestAuthorization#acquireEvents}.
  */
 public final class DenialResponse {
 
@@ -29,7 +28,7 @@ public final class DenialResponse {
    * @throws IOException if the body cannot be written
    */
   public static void send(HttpServletResponse response, AuthResult.Denied denied) throws IOException {
-    send(response, denied, List.of());
+    write(response, Decision.Deny.of(denied));
   }
 
   /**
@@ -44,7 +43,7 @@ public final class DenialResponse {
    */
   public static void send(HttpServletRequest request, HttpServletResponse response, AuthResult.Denied denied) throws IOException {
     closeIfBody(request, response);
-    send(response, denied, List.of());
+    send(response, denied);
   }
 
   static void closeIfBody(HttpServletRequest request, HttpServletResponse response) {
@@ -53,41 +52,42 @@ public final class DenialResponse {
     }
   }
 
-  /**
-   * Sends a denial, with these {@code WWW-Authenticate} challenges when it is a 401.
-   *
-   * @param response the response, not yet committed
-   * @param denied the denial
-   * @param challenges such as {@code Bearer realm="intake"}
-   * @throws IOException if the body cannot be written
-   */
-  public static void send(HttpServletResponse response, AuthResult.Denied denied, List<String> challenges) throws IOException {
-    write(response, denied.status(), denied.message(), retryAfter(denied), denied.status() == 401 ? challenges : List.of());
-  }
-
-  /** Writes a status with the JSON error body and the headers every answer of the filter carries. */
-  static void write(HttpServletResponse response, int status, String message, @Nullable Duration retryAfter, List<String> challenges)
-      throws IOException {
+  /** Writes a refusal: its status, its headers and the JSON error body. */
+  static void write(HttpServletResponse response, Decision.Deny deny) throws IOException {
     if (response.isCommitted()) {
       return;
     }
     response.resetBuffer();
-    response.setStatus(status);
-    response.setHeader("X-Content-Type-Options", "nosniff");
-    response.setHeader("Cache-Control", "no-store");
-    for (String c : challenges) {
-      response.addHeader("WWW-Authenticate", c);
-    }
-    if (retryAfter != null) {
-      long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
-      response.setHeader("Retry-After", Long.toString(seconds));
-    }
-    byte[] body = body(message).getBytes(StandardCharsets.UTF_8);
+    response.setStatus(deny.status());
+    setHeaders(response, deny.headers());
+    byte[] body = body(deny.message()).getBytes(StandardCharsets.UTF_8);
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
     response.flushBuffer();
+  }
+
+  /** Sets headers as listed: the first value of a name replaces any earlier one, the next are added. */
+  static void setHeaders(HttpServletResponse response, List<Map.Entry<String, String>> headers) {
+    for (int i = 0; i < headers.size(); i++) {
+      Map.Entry<String, String> h = headers.get(i);
+      if (repeated(headers, i)) {
+        response.addHeader(h.getKey(), h.getValue());
+      } else {
+        response.setHeader(h.getKey(), h.getValue());
+      }
+    }
+  }
+
+  private static boolean repeated(List<Map.Entry<String, String>> headers, int index) {
+    String name = headers.get(index).getKey();
+    for (int i = 0; i < index; i++) {
+      if (headers.get(i).getKey().equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -98,15 +98,5 @@ public final class DenialResponse {
    */
   public static String body(String message) {
     return "{\"error\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(message)) + "\"}";
-  }
-
-  private static @Nullable Duration retryAfter(AuthResult.Denied denied) {
-    if (denied instanceof AuthResult.RateLimited r) {
-      return r.retryAfter();
-    }
-    if (denied instanceof AuthResult.Unavailable u) {
-      return u.retryAfter();
-    }
-    return null;
   }
 }

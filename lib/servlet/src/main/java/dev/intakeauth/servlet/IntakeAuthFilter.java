@@ -1,13 +1,17 @@
 package dev.intakeauth.servlet;
 
-import dev.intakeauth.AnonymousPolicy;
-import dev.intakeauth.AnonymousRateLimiter;
-import dev.intakeauth.AuthMethod;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.Authenticator;
-import dev.intakeauth.AuthorizationHeader;
-import dev.intakeauth.ClientAddressResolver;
 import dev.intakeauth.Privilege;
+import dev.intakeauth.access.AccessControl;
+import dev.intakeauth.access.CorsPolicy;
+import dev.intakeauth.access.Decision;
+import dev.intakeauth.access.RequestAuthorization;
+import dev.intakeauth.access.RequestView;
+import dev.intakeauth.access.RouteTable;
+import dev.intakeauth.anonymous.AnonymousPolicy;
+import dev.intakeauth.anonymous.AnonymousRateLimiter;
+import dev.intakeauth.anonymous.ClientAddressResolver;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -24,95 +28,74 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.security.Principal;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Authorizes every request of an intake server by a {@link RouteTable}, and answers the ones that do
- * not go through as the specification says (see {@link DenialResponse}).
+ * Puts an {@link AccessControl} in front of an intake server's servlets: it hands each request to
+ * it and writes its {@link Decision}, the denials as {@link DenialResponse} does.
  *
  * <pre>{@code
- * IntakeAuthFilter filter = IntakeAuthFilter.builder(authenticator).build();   // the APM routes
+ * IntakeAuthFilter filter = IntakeAuthFilter.builder(authenticator).anonymous(true).build();   // the APM routes
  * context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
  * }</pre>
  *
  * <p>Requests that go through reach the application with a {@link RequestAuthorization} in the
- * request attribute {@link RequestAuthorization#ATTRIBUTE} and an {@link IntakePrincipal} as
- * {@code getUserPrincipal()}; {@code isUserInRole("event:write")} tells whether a privilege is held.
- *
- * <p>The route table matches the path first: a method the path's routes do not list is answered
- * 405 with {@code Allow}, before any lookup. On routes with a {@link CorsPolicy} (the RUM routes of
- * {@link RouteTable#apm()}), a preflight {@code OPTIONS} is answered 200 before any authentication,
- * costing no lookup, budget or rate-limit token; a request from an origin the policy does not allow
- * is 403, and one from an allowed origin gets it echoed in {@code Access-Control-Allow-Origin}.
- * Requests without {@code Origin} are not cross-origin and go on as usual.
+ * request attribute {@link #ATTRIBUTE} and an {@link IntakePrincipal} as {@code getUserPrincipal()};
+ * {@code isUserInRole("event:write")} tells whether a privilege is held. What is decided, and in
+ * which order (routes and 405, CORS preflight and origins, credentials over plain HTTP, anonymous
+ * access and its rate limit), is {@link AccessControl}'s; the builder's settings go to it.
  *
  * <p>When an API key has to be looked up in its backend and the request supports async processing,
  * the filter starts async processing instead of holding the container thread, and dispatches the
  * request again once the answer is in (map the filter for {@link DispatcherType#ASYNC} too). A
  * denial is written on a container thread ({@link AsyncContext#start}), never on the thread that
  * completed the lookup, so a client that stops reading cannot stall the backend's threads.
- * Otherwise it waits, bounded by the backend's deadline. Cache hits never wait.
+ * Otherwise it waits, bounded by the backend's deadline. Cache hits never wait. A denial of a
+ * request whose body is unread closes the connection after the answer.
  *
- * <p>Credentials that arrive over plain HTTP ({@code isSecure()} false) are refused with a 403
- * unless {@link Builder#allowCredentialsOverPlainHttp} says otherwise: they are readable by anyone
- * on the path. Behind a proxy that terminates TLS, have the container honour its forwarded scheme.
+ * <p>Behind a proxy that terminates TLS, have the container honour its forwarded scheme: credentials
+ * that arrive over plain HTTP ({@code isSecure()} false) are refused unless
+ * {@link Builder#allowCredentialsOverPlainHttp} says otherwise.
  */
 public final class IntakeAuthFilter implements Filter {
 
-  /** The message for credentials refused over plain HTTP. */
-  public static final String PLAIN_HTTP_MESSAGE = "forbidden: credentials are only accepted over TLS (HTTPS)";
-
-  /** The message for a method the path's routes do not list (405). */
-  public static final String METHOD_NOT_ALLOWED_MESSAGE = "method not allowed";
+  /**
+   * The request attribute that holds the {@link RequestAuthorization}. Its value is the name it had
+   * when that class was part of this package, so that applications that spelled it out keep working.
+   */
+  public static final String ATTRIBUTE = "dev.intakeauth.servlet.RequestAuthorization";
 
   private static final Logger LOG = LoggerFactory.getLogger(IntakeAuthFilter.class);
-  private static final AuthResult.Unauthorized MISSING =
-      new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.MISSING, AuthorizationHeader.MISSING_MESSAGE);
 
+  private final AccessControl access;
   private final Authenticator authenticator;
-  private final RouteTable routes;
-  private final AnonymousPolicy anonymousPolicy;
-  private final AnonymousRateLimiter rateLimiter;
-  private final ClientAddressResolver addresses;
-  private final List<String> challenges;
   private final boolean allowPlainHttp;
   private final boolean serverTls;
   private final boolean async;
   private final Duration asyncTimeout;
 
   private IntakeAuthFilter(Builder b) {
+    this.access = b.access.build();
     this.authenticator = b.authenticator;
-    this.routes = b.routes;
-    this.anonymousPolicy = b.anonymousPolicy;
-    this.rateLimiter = b.rateLimiter != null ? b.rateLimiter : AnonymousRateLimiter.builder().build();
-    this.addresses = b.addresses;
     this.allowPlainHttp = b.allowPlainHttp;
     this.serverTls = b.serverTls;
     this.async = b.async;
     this.asyncTimeout = b.asyncTimeout;
-    List<String> c = new ArrayList<>();
-    if (authenticator.apiKeysEnabled()) {
-      c.add("ApiKey realm=\"" + b.realm + "\"");
-    }
-    if (authenticator.secretTokenEnabled()) {
-      c.add("Bearer realm=\"" + b.realm + "\"");
-    }
-    this.challenges = List.copyOf(c);
   }
 
   /**
-   * Starts a builder: the APM routes, the default anonymous policy and rate limit, no trusted proxy,
-   * credentials over TLS only, async lookups.
+   * Starts a builder: the APM routes, anonymous access off, no trusted proxy, credentials over TLS
+   * only, async lookups.
    *
-   * @param authenticator the authenticator (with anonymous access enabled or not)
+   * @param authenticator the authenticator
    * @return a builder
    */
   public static Builder builder(Authenticator authenticator) {
@@ -146,7 +129,7 @@ public final class IntakeAuthFilter implements Filter {
       chain.doFilter(req, resp);
       return;
     }
-    if (request.getAttribute(RequestAuthorization.ATTRIBUTE) instanceof RequestAuthorization decided) {
+    if (request.getAttribute(ATTRIBUTE) instanceof RequestAuthorization decided) {
       // Our own async dispatch, or a forward or include after the decision: it stands.
       chain.doFilter(wrap(request, decided), response);
       return;
@@ -155,55 +138,38 @@ public final class IntakeAuthFilter implements Filter {
       chain.doFilter(request, response);
       return;
     }
-    String path = Objects.requireNonNullElse(request.getServletPath(), "") + Objects.requireNonNullElse(request.getPathInfo(), "");
-    RouteTable.Match match = routes.resolve(request.getMethod(), path.isEmpty() ? "/" : path);
-    if (match instanceof RouteTable.Match.Preflight preflight) {
-      preflight(request, response, preflight.cors());
-      return;
-    }
-    if (match instanceof RouteTable.Match.MethodNotAllowed notAllowed) {
-      DenialResponse.closeIfBody(request, response);
-      response.setHeader("Allow", notAllowed.allow());
-      DenialResponse.write(response, 405, METHOD_NOT_ALLOWED_MESSAGE, null, List.of());
-      return;
-    }
-    Route route = match instanceof RouteTable.Match.Found found ? found.route() : ((RouteTable.Match.Unlisted) match).otherwise();
-    if (route == null) {
-      chain.doFilter(request, response);
-      return;
-    }
-    response.setHeader("X-Content-Type-Options", "nosniff");
-    CorsPolicy cors = route.cors();
-    if (cors != null) {
-      // Origin is part of every answer on a browser route, so caches keep answers per origin.
-      response.addHeader("Vary", "Origin");
-      List<String> origins = Collections.list(request.getHeaders("Origin"));
-      if (!origins.isEmpty()) {
-        if (origins.size() == 1 && cors.allows(origins.get(0))) {
-          response.setHeader("Access-Control-Allow-Origin", origins.get(0));
-          // read on the actual answer, not the preflight: the agent caches its configuration by it
-          response.setHeader("Access-Control-Expose-Headers", "Etag");
-        } else {
-          DenialResponse.closeIfBody(request, response);
-          DenialResponse.write(response, 403, "origin: '" + String.join(", ", origins) + "' is not allowed", null, List.of());
-          return;
-        }
+    Decision decision = access.decide(new View(request));
+    if (decision instanceof Decision.Pending pending) {
+      if (async && request.isAsyncSupported()) {
+        awaitAsync(request, response, pending);
+        return;
       }
+      decision = pending.decision().join();
     }
-    String client = addresses.resolve(request.getRemoteAddr(), name -> Collections.list(request.getHeaders(name)));
-    List<String> authorization = Collections.list(request.getHeaders("Authorization"));
+    answer(request, response, chain, decision);
+  }
 
-    if (!authorization.isEmpty() && !request.isSecure() && !allowPlainHttp
-        && (authenticator.secretTokenEnabled() || authenticator.apiKeysEnabled())) {
-      deny(request, response, new AuthResult.Forbidden(PLAIN_HTTP_MESSAGE));
-      return;
+  /** Writes a decision on the container's thread. */
+  private static void answer(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Decision decision)
+      throws IOException, ServletException {
+    if (decision instanceof Decision.Proceed proceed) {
+      DenialResponse.setHeaders(response, proceed.headers());
+      request.setAttribute(ATTRIBUTE, proceed.authorization());
+      chain.doFilter(wrap(request, proceed.authorization()), response);
+    } else if (decision instanceof Decision.Deny deny) {
+      deny(request, response, deny);
+    } else if (decision instanceof Decision.Preflight preflight) {
+      DenialResponse.closeIfBody(request, response);
+      response.setStatus(200);
+      DenialResponse.setHeaders(response, preflight.headers());
+      response.setContentLength(0);
+    } else {
+      chain.doFilter(request, response);
     }
+  }
 
-    CompletableFuture<AuthResult> pending = authenticator.authenticateAsync(authorization, rateLimiter.clientGroup(client));
-    if (pending.isDone() || !async || !request.isAsyncSupported()) {
-      proceedOrDeny(request, response, chain, decide(route, pending.join(), client));
-      return;
-    }
+  /** Releases the container thread while the lookup runs, then dispatches or denies. */
+  private void awaitAsync(HttpServletRequest request, HttpServletResponse response, Decision.Pending pending) {
     AsyncContext ac = request.startAsync();
     ac.setTimeout(asyncTimeout.toMillis());
     AtomicBoolean finished = new AtomicBoolean();
@@ -211,7 +177,7 @@ public final class IntakeAuthFilter implements Filter {
       @Override
       public void onTimeout(AsyncEvent event) throws IOException {
         if (finished.compareAndSet(false, true)) {
-          deny(request, response, new AuthResult.Unavailable(Duration.ofSeconds(1), "no answer within the async timeout"));
+          deny(request, response, pending.timeout());
           ac.complete();
         }
       }
@@ -225,103 +191,49 @@ public final class IntakeAuthFilter implements Filter {
       @Override
       public void onStartAsync(AsyncEvent event) {}
     });
-    pending.whenComplete((result, failure) -> {
+    pending.decision().whenComplete((decision, failure) -> {
       if (!finished.compareAndSet(false, true)) {
         return;
       }
-      RequestAuthorization decision = decide(route, result, client);
-      if (decision.result() instanceof AuthResult.Denied denied && route.access() != Access.OPTIONAL) {
-        // This is the backend's thread: a client that does not read must stall a container thread, not it.
-        try {
-          ac.start(() -> {
-            try {
-              deny(request, response, denied);
-            } catch (IOException | RuntimeException e) {
-              LOG.debug("could not send a denial: {}", e.getClass().getSimpleName());
-            } finally {
-              ac.complete();
-            }
-          });
-        } catch (IllegalStateException e) {
-          LOG.debug("the request ended before its denial: {}", e.getClass().getSimpleName());
-        }
-      } else {
-        request.setAttribute(RequestAuthorization.ATTRIBUTE, decision);
+      if (decision instanceof Decision.Proceed proceed) {
+        DenialResponse.setHeaders(response, proceed.headers());
+        request.setAttribute(ATTRIBUTE, proceed.authorization());
         try {
           ac.dispatch();
         } catch (IllegalStateException e) {
           LOG.debug("the request ended before its answer: {}", e.getClass().getSimpleName());
         }
+        return;
+      }
+      Decision.Deny denied = decision instanceof Decision.Deny d ? d : pending.timeout();
+      // This is the backend's thread: a client that does not read must stall a container thread, not it.
+      try {
+        ac.start(() -> {
+          try {
+            deny(request, response, denied);
+          } catch (IOException | RuntimeException e) {
+            LOG.debug("could not send a denial: {}", e.getClass().getSimpleName());
+          } finally {
+            ac.complete();
+          }
+        });
+      } catch (IllegalStateException e) {
+        LOG.debug("the request ended before its denial: {}", e.getClass().getSimpleName());
       }
     });
   }
 
-  /** Answers a CORS preflight as APM Server does: 200, the origin echoed only when allowed. */
-  private static void preflight(HttpServletRequest request, HttpServletResponse response, CorsPolicy cors) {
+  /** Answers a denial, closing the connection if the body is unread. */
+  private static void deny(HttpServletRequest request, HttpServletResponse response, Decision.Deny deny) throws IOException {
     DenialResponse.closeIfBody(request, response);
-    response.setStatus(200);
-    response.setHeader("X-Content-Type-Options", "nosniff");
-    List<String> origins = Collections.list(request.getHeaders("Origin"));
-    if (origins.size() == 1 && cors.allows(origins.get(0))) {
-      response.setHeader("Access-Control-Allow-Origin", origins.get(0));
-    }
-    response.setHeader("Access-Control-Max-Age", "3600");
-    response.setHeader("Vary", "Origin");
-    response.setHeader("Access-Control-Allow-Methods", "POST, OPTIONS");
-    response.setHeader("Access-Control-Allow-Headers", cors.allowHeaders());
-    response.setHeader("Access-Control-Expose-Headers", "Etag");
-    response.setContentLength(0);
-  }
-
-  private void proceedOrDeny(HttpServletRequest request, HttpServletResponse response, FilterChain chain, RequestAuthorization decision)
-      throws IOException, ServletException {
-    if (decision.result() instanceof AuthResult.Denied denied && decision.route() != null && decision.route().access() != Access.OPTIONAL) {
-      deny(request, response, denied);
-      return;
-    }
-    request.setAttribute(RequestAuthorization.ATTRIBUTE, decision);
-    chain.doFilter(wrap(request, decision), response);
-  }
-
-  /** Answers a denial with this filter's challenges, closing the connection if the body is unread. */
-  private void deny(HttpServletRequest request, HttpServletResponse response, AuthResult.Denied denied) throws IOException {
-    DenialResponse.closeIfBody(request, response);
-    DenialResponse.send(response, denied, challenges);
-  }
-
-  /** The decision for one request: the result to send, or to hand to the application. */
-  RequestAuthorization decide(Route route, AuthResult result, String client) {
-    AuthResult decided;
-    if (result instanceof AuthResult.Authenticated ok && ok.method() == AuthMethod.ANONYMOUS) {
-      decided = switch (route.access()) {
-        case OPTIONAL -> MISSING;
-        case CREDENTIALS -> Privilege.SOURCEMAP_WRITE.equals(route.privilege())
-            ? new AuthResult.Forbidden(AuthResult.Forbidden.ANONYMOUS_SOURCEMAP)
-            : MISSING;
-        case ANONYMOUS_WHEN_ENABLED -> {
-          AuthResult.RateLimited limited = rateLimiter.tryAcquire(client, 1);
-          yield limited != null ? limited : authorize(ok, route);
-        }
-      };
-    } else {
-      decided = authorize(result, route);
-    }
-    if (decided instanceof AuthResult.Denied denied) {
-      LOG.debug("{} {} from {}: {} {}", route.methods(), route.path(), client, denied.status(), denied.message());
-    }
-    return new RequestAuthorization(decided, route, client, anonymousPolicy, rateLimiter);
-  }
-
-  private static AuthResult authorize(AuthResult result, Route route) {
-    Privilege needed = route.privilege();
-    return needed == null ? result : result.authorize(needed);
+    DenialResponse.write(response, deny);
   }
 
   private static HttpServletRequest wrap(HttpServletRequest request, RequestAuthorization decision) {
     if (!(decision.result() instanceof AuthResult.Authenticated ok)) {
       return request;
     }
-    Principal principal = decision.principal();
+    Principal principal = new IntakePrincipal(ok);
     String authType = switch (ok.method()) {
       case API_KEY -> "ApiKey";
       case SECRET_TOKEN -> "Bearer";
@@ -347,17 +259,52 @@ public final class IntakeAuthFilter implements Filter {
 
   @Override
   public String toString() {
-    return "IntakeAuthFilter[" + authenticator + ", " + routes.routes().size() + " routes]";
+    return "IntakeAuthFilter[" + access + "]";
   }
 
-  /** Configures an {@link IntakeAuthFilter}. */
+  /** A servlet request as {@link AccessControl} reads it. */
+  private static final class View implements RequestView {
+    private final HttpServletRequest request;
+
+    View(HttpServletRequest request) {
+      this.request = request;
+    }
+
+    @Override
+    public String method() {
+      return request.getMethod();
+    }
+
+    @Override
+    public String path() {
+      String path = Objects.requireNonNullElse(request.getServletPath(), "") + Objects.requireNonNullElse(request.getPathInfo(), "");
+      return path.isEmpty() ? "/" : path;
+    }
+
+    @Override
+    public List<String> headers(String name) {
+      Enumeration<String> values = request.getHeaders(name);
+      return values == null || !values.hasMoreElements() ? List.of() : Collections.list(values);
+    }
+
+    @Override
+    public String remoteAddress() {
+      return request.getRemoteAddr();
+    }
+
+    @Override
+    public boolean secure() {
+      return request.isSecure();
+    }
+  }
+
+  /**
+   * Configures an {@link IntakeAuthFilter}: the settings of its {@link AccessControl}, and how the
+   * filter waits for lookups.
+   */
   public static final class Builder {
     private final Authenticator authenticator;
-    private RouteTable routes = RouteTable.apm();
-    private AnonymousPolicy anonymousPolicy = AnonymousPolicy.defaults();
-    private @Nullable AnonymousRateLimiter rateLimiter;
-    private ClientAddressResolver addresses = ClientAddressResolver.direct();
-    private String realm = "intake";
+    private final AccessControl.Builder access;
     private boolean allowPlainHttp;
     private boolean serverTls = true;
     private boolean async = true;
@@ -365,16 +312,41 @@ public final class IntakeAuthFilter implements Filter {
 
     private Builder(Authenticator authenticator) {
       this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      this.access = AccessControl.builder(authenticator);
     }
 
     /**
-     * The routes (default {@link RouteTable#apm()}).
+     * The routes (default {@link RouteTable#apm()}); see {@link AccessControl.Builder#routes}.
      *
-     * @param routes the table
+     * @param routes the table, such as {@code RouteTable.apm(CorsPolicy.of(origins, headers))} for
+     *     other {@link CorsPolicy} settings
      * @return this builder
      */
     public Builder routes(RouteTable routes) {
-      this.routes = Objects.requireNonNull(routes, "routes");
+      access.routes(routes);
+      return this;
+    }
+
+    /**
+     * Lets requests with no credential in anonymously on the routes that allow it (default off);
+     * see {@link AccessControl.Builder#anonymous}.
+     *
+     * @param enabled whether anonymous access is on
+     * @return this builder
+     */
+    public Builder anonymous(boolean enabled) {
+      access.anonymous(enabled);
+      return this;
+    }
+
+    /**
+     * What anonymous callers may do; see {@link AccessControl.Builder#anonymousPrivileges}.
+     *
+     * @param privileges the privileges; {@code sourcemap:write} is never granted anonymously
+     * @return this builder
+     */
+    public Builder anonymousPrivileges(Collection<Privilege> privileges) {
+      access.anonymousPrivileges(privileges);
       return this;
     }
 
@@ -385,19 +357,18 @@ public final class IntakeAuthFilter implements Filter {
      * @return this builder
      */
     public Builder anonymousPolicy(AnonymousPolicy policy) {
-      this.anonymousPolicy = Objects.requireNonNull(policy, "policy");
+      access.anonymousPolicy(policy);
       return this;
     }
 
     /**
-     * The per-client rate limit of anonymous requests (default 300 events a second, burst 900,
-     * 1000 clients).
+     * The per-client rate limit of anonymous requests; see {@link AccessControl.Builder#rateLimiter}.
      *
      * @param limiter the limiter
      * @return this builder
      */
     public Builder rateLimiter(AnonymousRateLimiter limiter) {
-      this.rateLimiter = Objects.requireNonNull(limiter, "limiter");
+      access.rateLimiter(limiter);
       return this;
     }
 
@@ -408,7 +379,7 @@ public final class IntakeAuthFilter implements Filter {
      * @return this builder
      */
     public Builder clientAddresses(ClientAddressResolver resolver) {
-      this.addresses = Objects.requireNonNull(resolver, "resolver");
+      access.clientAddresses(resolver);
       return this;
     }
 
@@ -417,12 +388,10 @@ public final class IntakeAuthFilter implements Filter {
      *
      * @param realm the realm, without quotes or backslashes
      * @return this builder
+     * @throws IllegalArgumentException if blank, or with quotes, backslashes or control characters
      */
     public Builder realm(String realm) {
-      if (realm == null || realm.isBlank() || realm.chars().anyMatch(c -> c == '"' || c == '\\' || c < 0x20 || c == 0x7f)) {
-        throw new IllegalArgumentException("the realm must be non-blank, without quotes, backslashes or control characters");
-      }
-      this.realm = realm;
+      access.realm(realm);
       return this;
     }
 
@@ -434,6 +403,7 @@ public final class IntakeAuthFilter implements Filter {
      * @return this builder
      */
     public Builder allowCredentialsOverPlainHttp(boolean allow) {
+      access.allowCredentialsOverPlainHttp(allow);
       this.allowPlainHttp = allow;
       return this;
     }

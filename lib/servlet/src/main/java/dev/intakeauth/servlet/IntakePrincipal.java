@@ -1,11 +1,8 @@
 package dev.intakeauth.servlet;
 
-import dev.intakeauth.AuthMethod;
 import dev.intakeauth.AuthResult;
-import dev.intakeauth.Privilege;
 import java.security.Principal;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * An authenticated caller, as {@code request.getUserPrincipal()} returns it. The name is the API
@@ -30,25 +27,7 @@ public final class IntakePrincipal implements Principal {
   }
 
   /**
-   * How the caller authenticated.
-   *
-   * @return the method
-   */
-  public AuthMethod method() {
-    return result.method();
-  }
-
-  /**
-   * What the caller may do.
-   *
-   * @return the privileges
-   */
-  public Set<Privilege> privileges() {
-    return result.privileges();
-  }
-
-  /**
-   * The whole outcome.
+   * The whole outcome: how the caller authenticated and what it may do.
    *
    * @return the outcome
    */

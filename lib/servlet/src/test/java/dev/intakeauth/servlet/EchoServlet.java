@@ -2,7 +2,9 @@ package dev.intakeauth.servlet;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.intakeauth.AuthMethod;
 import dev.intakeauth.AuthResult;
+import dev.intakeauth.access.RequestAuthorization;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -20,7 +22,8 @@ final class EchoServlet extends HttpServlet {
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    RequestAuthorization auth = (RequestAuthorization) request.getAttribute(RequestAuthorization.ATTRIBUTE);
+    // Spelled out, as applications written against earlier versions do: the name must not change.
+    RequestAuthorization auth = (RequestAuthorization) request.getAttribute("dev.intakeauth.servlet.RequestAuthorization");
     if (auth != null && (request.getParameter("agent") != null || request.getParameter("service") != null)) {
       AuthResult event = auth.authorizeEvent(request.getParameter("service"), request.getParameter("agent"));
       if (event instanceof AuthResult.Denied denied) {
@@ -40,8 +43,8 @@ final class EchoServlet extends HttpServlet {
     body.put("principal", p == null ? null : p.getName());
     body.put("authType", request.getAuthType());
     body.put("eventWriter", request.isUserInRole("event:write"));
-    body.put("authenticated", auth != null && auth.authenticated());
-    body.put("anonymous", auth != null && auth.anonymous());
+    body.put("authenticated", auth != null && auth.result() instanceof AuthResult.Authenticated);
+    body.put("anonymous", auth != null && auth.result() instanceof AuthResult.Authenticated a && a.method() == AuthMethod.ANONYMOUS);
     body.put("client", auth == null ? null : auth.clientAddress());
     body.put("thread", Thread.currentThread().getName());
     response.setStatus("/".equals(request.getRequestURI()) ? 200 : 202);

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.intakeauth.AnonymousRateLimiter;
 import dev.intakeauth.ApiKeyCredential;
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.Privilege;
+import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import dev.intakeauth.testing.FakePrivilegeChecker;
 import dev.intakeauth.testing.ManualClock;
 import dev.intakeauth.testing.TestCredentials;
@@ -117,7 +117,7 @@ class FilterOverTheWireProperties {
   static void start() throws Exception {
     FakePrivilegeChecker keys = new FakePrivilegeChecker();
     KEYS.forEach((k, p) -> keys.grant(k, p));
-    server = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(keys).anonymous(true).build())
+    server = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(keys).build()).anonymous(true)
         .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1_000_000).timeSource(new ManualClock()).build())
         .allowCredentialsOverPlainHttp(true).serverTls(false).build(), new EchoServlet(), 16);
     wire = new Wire(server.http("/").getPort());

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.intakeauth.AnonymousPolicy;
-import dev.intakeauth.AnonymousRateLimiter;
 import dev.intakeauth.ApiKeyCredential;
 import dev.intakeauth.Authenticator;
-import dev.intakeauth.ClientAddressResolver;
 import dev.intakeauth.Privilege;
+import dev.intakeauth.anonymous.AnonymousPolicy;
+import dev.intakeauth.anonymous.AnonymousRateLimiter;
+import dev.intakeauth.anonymous.ClientAddressResolver;
 import dev.intakeauth.testing.FakePrivilegeChecker;
 import dev.intakeauth.testing.FaultInjectingChecker;
 import dev.intakeauth.testing.ManualClock;
@@ -61,7 +61,7 @@ class IntakeAuthFilterTest {
   void start() throws Exception {
     closed = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).build()).build(),
         new EchoServlet(), 16);
-    open = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).anonymous(true).build())
+    open = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).build()).anonymous(true)
         .anonymousPolicy(AnonymousPolicy.builder().allowServices(Set.of("shop-frontend", "blog")).build())
         .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(2).timeSource(clock).build())
         .clientAddresses(ClientAddressResolver.trusting(List.of("127.0.0.0/8")))
@@ -288,7 +288,7 @@ class IntakeAuthFilterTest {
     HttpResponse<String> forwarded = open.send(request(open, "POST", rum).header("X-Forwarded-For", "[2001:db8::7]:4711").build());
     assertThat(echo(forwarded).path("client").asText()).isEqualTo("2001:db8::7");
 
-    try (TestServer untrusting = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).anonymous(true).build())
+    try (TestServer untrusting = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).build()).anonymous(true)
         .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1).timeSource(new ManualClock()).build()).build(), new EchoServlet(), 8)) {
       HttpResponse<String> spoofed = untrusting.send(request(untrusting, "POST", rum).header("X-Forwarded-For", "203.0.113.9").build());
       assertThat(echo(spoofed).path("client").asText()).isEqualTo("127.0.0.1");
@@ -305,7 +305,7 @@ class IntakeAuthFilterTest {
     HttpResponse<String> plain = closed.send(HttpRequest.newBuilder(closed.http("/intake/v2/events"))
         .POST(HttpRequest.BodyPublishers.ofString("{}")).header("Authorization", "Bearer " + TOKEN).build());
     assertThat(plain.statusCode()).isEqualTo(403);
-    assertThat(error(plain)).isEqualTo(IntakeAuthFilter.PLAIN_HTTP_MESSAGE);
+    assertThat(error(plain)).isEqualTo("forbidden: credentials are only accepted over TLS (HTTPS)");
     // without a credential nothing leaks: the usual 401, and anonymous requests work over HTTP
     assertThat(closed.send(HttpRequest.newBuilder(closed.http("/intake/v2/events")).POST(HttpRequest.BodyPublishers.noBody()).build()).statusCode()).isEqualTo(401);
     assertThat(open.send(HttpRequest.newBuilder(open.http("/intake/v2/rum/events")).POST(HttpRequest.BodyPublishers.noBody()).build()).statusCode()).isEqualTo(202);

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.intakeauth.AnonymousRateLimiter;
 import dev.intakeauth.ApiKeyCredential;
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.Privilege;
+import dev.intakeauth.access.CorsPolicy;
+import dev.intakeauth.access.RouteTable;
+import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import dev.intakeauth.testing.FakePrivilegeChecker;
 import dev.intakeauth.testing.FaultInjectingChecker;
 import dev.intakeauth.testing.ManualClock;
@@ -78,10 +80,10 @@ class MethodsAndCorsTest {
 
   @BeforeAll
   void start() throws Exception {
-    server = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).anonymous(true).build())
+    server = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).build()).anonymous(true)
         .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1_000_000).timeSource(clock).build()).build(), new EchoServlet(), 16);
     CorsPolicy policy = CorsPolicy.of(List.of("https://*.good.example", "http://localhost:*"), List.of("X-Tenant"));
-    globs = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).anonymous(true).build())
+    globs = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).build()).anonymous(true)
         .routes(RouteTable.apm(policy))
         .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1_000_000).timeSource(clock).build()).build(), new EchoServlet(), 16);
   }
@@ -191,7 +193,7 @@ class MethodsAndCorsTest {
     FaultInjectingChecker counting = FaultInjectingChecker.wrap(keys);
     CachingPrivilegeChecker oneNewKeyAMinute = CachingPrivilegeChecker.builder(counting).newKeysPerMinute(1).timeSource(clock).build();
     ManualClock frozen = new ManualClock();
-    try (TestServer s = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(oneNewKeyAMinute).anonymous(true).build())
+    try (TestServer s = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(oneNewKeyAMinute).build()).anonymous(true)
         .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1).timeSource(frozen).build()).build(), new EchoServlet(), 8)) {
       for (int i = 0; i < 40; i++) {
         HttpResponse<String> r = send(s, "OPTIONS", "/intake/v2/rum/events",
@@ -263,7 +265,7 @@ class MethodsAndCorsTest {
   void nullOriginIsRefusedUnlessThePatternAllowsIt() throws Exception {
     assertThat(send(globs, "POST", "/intake/v2/rum/events", Map.of("Origin", "null")).statusCode()).isEqualTo(403);
     assertThat(send(globs, "OPTIONS", "/intake/v2/rum/events", Map.of("Origin", "null")).headers().allValues("Access-Control-Allow-Origin")).isEmpty();
-    try (TestServer withNull = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).anonymous(true).build())
+    try (TestServer withNull = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).build()).anonymous(true)
         .routes(RouteTable.apm(CorsPolicy.of(List.of("null"), List.of()))).build(), new EchoServlet(), 8)) {
       HttpResponse<String> r = send(withNull, "POST", "/intake/v2/rum/events", Map.of("Origin", "null"));
       assertThat(r.statusCode()).isEqualTo(202);

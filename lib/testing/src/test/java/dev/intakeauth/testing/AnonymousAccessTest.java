@@ -3,14 +3,15 @@ package dev.intakeauth.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.intakeauth.AnonymousPolicy;
-import dev.intakeauth.AnonymousRateLimiter;
 import dev.intakeauth.AuthResult;
-import dev.intakeauth.ClientAddressResolver;
+import dev.intakeauth.anonymous.AnonymousPolicy;
+import dev.intakeauth.anonymous.AnonymousRateLimiter;
+import dev.intakeauth.anonymous.ClientAddressResolver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class AnonymousAccessTest {
@@ -57,7 +58,7 @@ class AnonymousAccessTest {
     assertThat(limiter.tryAcquire("192.0.2.1", 30)).isNull();
   }
 
-  private static ClientAddressResolver.Headers headers(Map<String, List<String>> map) {
+  private static Function<String, List<String>> headers(Map<String, List<String>> map) {
     return name -> map.getOrDefault(name, List.of());
   }
 

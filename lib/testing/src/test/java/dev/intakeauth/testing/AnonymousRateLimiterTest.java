@@ -3,8 +3,8 @@ package dev.intakeauth.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.intakeauth.AnonymousRateLimiter;
 import dev.intakeauth.AuthResult;
+import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

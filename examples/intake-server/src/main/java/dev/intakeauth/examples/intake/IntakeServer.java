@@ -1,20 +1,20 @@
 package dev.intakeauth.examples.intake;
 
-import dev.intakeauth.AnonymousPolicy;
-import dev.intakeauth.AnonymousRateLimiter;
 import dev.intakeauth.Authenticator;
-import dev.intakeauth.ClientAddressResolver;
 import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.GeneratedKey;
 import dev.intakeauth.InMemoryKeyStore;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.PrivilegeChecker;
 import dev.intakeauth.TimeSource;
+import dev.intakeauth.access.CorsPolicy;
+import dev.intakeauth.access.RouteTable;
+import dev.intakeauth.anonymous.AnonymousPolicy;
+import dev.intakeauth.anonymous.AnonymousRateLimiter;
+import dev.intakeauth.anonymous.ClientAddressResolver;
 import dev.intakeauth.elasticsearch.ElasticsearchConnection;
 import dev.intakeauth.elasticsearch.ElasticsearchPrivilegeChecker;
-import dev.intakeauth.servlet.CorsPolicy;
 import dev.intakeauth.servlet.IntakeAuthFilter;
-import dev.intakeauth.servlet.RouteTable;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,9 +40,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * An APM-compatible intake server on embedded Jetty 12, authorized by intake-auth. Without
@@ -172,9 +172,10 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
       auth.apiKeys(keys);
     }
     boolean anonymous = settings.anonymousEnabled();
-    Authenticator authenticator = auth.anonymous(anonymous).build();
+    Authenticator authenticator = auth.build();
 
     IntakeAuthFilter filter = IntakeAuthFilter.builder(authenticator)
+        .anonymous(anonymous)
         .anonymousPolicy(AnonymousPolicy.builder()
             .allowAgents(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_AGENT)))
             .allowServices(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_SERVICE))).build())

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.intakeauth.AuthResult;
+import dev.intakeauth.access.RequestAuthorization;
 import dev.intakeauth.servlet.DenialResponse;
-import dev.intakeauth.servlet.RequestAuthorization;
+import dev.intakeauth.servlet.IntakeAuthFilter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -66,7 +67,7 @@ final class IntakeServlet extends HttpServlet {
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    RequestAuthorization auth = (RequestAuthorization) request.getAttribute(RequestAuthorization.ATTRIBUTE);
+    RequestAuthorization auth = (RequestAuthorization) request.getAttribute(IntakeAuthFilter.ATTRIBUTE);
     String path = Objects.requireNonNullElse(request.getServletPath(), "") + Objects.requireNonNullElse(request.getPathInfo(), "");
     String method = request.getMethod();
     switch (path.isEmpty() ? "/" : path) {
@@ -99,7 +100,7 @@ final class IntakeServlet extends HttpServlet {
 
   private void root(HttpServletResponse response, @Nullable RequestAuthorization auth) throws IOException {
     response.setStatus(200);
-    if (auth != null && auth.authenticated()) {
+    if (auth != null && auth.result() instanceof AuthResult.Authenticated) {
       ObjectNode body = JSON.createObjectNode().put("version", "0.1.0").put("publish_ready", true).put("accepted_events", acceptedEvents.get());
       json(response, 200, body);
     }

@@ -1,10 +1,11 @@
-package dev.intakeauth;
+package dev.intakeauth.anonymous;
 
 import dev.intakeauth.internal.IpLiteral;
 import dev.intakeauth.internal.LogSafe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,18 +41,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ClientAddressResolver {
 
-  /** Reads every value of a request header by name; an empty list when absent. */
-  @FunctionalInterface
-  public interface Headers {
-    /**
-     * The header's values.
-     *
-     * @param name the header name
-     * @return its values, in order
-     */
-    List<String> values(String name);
-  }
-
   /** The one forwarding header the trusted proxies set. */
   public enum ForwardedHeader {
     /** {@code X-Forwarded-For}, each proxy appending its peer's address. */
@@ -72,7 +61,7 @@ public final class ClientAddressResolver {
      *
      * @return such as {@code X-Forwarded-For}
      */
-    public String headerName() {
+    String headerName() {
       return headerName;
     }
   }
@@ -133,11 +122,11 @@ public final class ClientAddressResolver {
    * The client's address.
    *
    * @param remoteAddress the connection's peer address, as the container reports it
-   * @param headers the request's headers
+   * @param headers every value of a request header by name; an empty list when absent
    * @return the client address: a canonical IP literal, or {@code remoteAddress} as it is when that
    *     is not one (a Unix socket, say)
    */
-  public String resolve(String remoteAddress, Headers headers) {
+  public String resolve(String remoteAddress, Function<String, List<String>> headers) {
     Objects.requireNonNull(remoteAddress, "remoteAddress");
     byte[] remote = node(remoteAddress, 0, remoteAddress.length(), false);
     if (remote == null) {
@@ -147,8 +136,8 @@ public final class ClientAddressResolver {
       return IpLiteral.format(IpLiteral.unmapped(remote));
     }
     byte[] client = switch (header) {
-      case X_FORWARDED_FOR, FORWARDED -> walk(remote, headers.values(header.headerName()), header == ForwardedHeader.FORWARDED);
-      case X_REAL_IP -> realIp(remote, headers.values(header.headerName()));
+      case X_FORWARDED_FOR, FORWARDED -> walk(remote, headers.apply(header.headerName()), header == ForwardedHeader.FORWARDED);
+      case X_REAL_IP -> realIp(remote, headers.apply(header.headerName()));
     };
     return IpLiteral.format(IpLiteral.unmapped(client));
   }
@@ -165,7 +154,7 @@ public final class ClientAddressResolver {
    *     text that is not an IP literal is returned as it is
    * @throws IllegalArgumentException if the prefix length is out of range
    */
-  public static String clientGroup(String address, int ipv6PrefixLength) {
+  static String clientGroup(String address, int ipv6PrefixLength) {
     checkIpv6Prefix(ipv6PrefixLength);
     if (IpLiteral.isIpv4(address)) {
       return address; // the common case, already canonical: no allocation on the rate limiter's path

@@ -1,4 +1,4 @@
-package dev.intakeauth.servlet;
+package dev.intakeauth.access;
 
 /** Who may use a route. */
 public enum Access {

@@ -1,16 +1,16 @@
-package dev.intakeauth.servlet;
+package dev.intakeauth.access;
 
-import dev.intakeauth.AnonymousPolicy;
-import dev.intakeauth.AnonymousRateLimiter;
 import dev.intakeauth.AuthMethod;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.Privilege;
-import java.security.Principal;
+import dev.intakeauth.anonymous.AnonymousPolicy;
+import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What the filter decided for a request, for the application: stored as the request attribute
- * {@link #ATTRIBUTE}, and behind {@code request.getUserPrincipal()} as an {@link IntakePrincipal}.
+ * What {@link AccessControl} decided for a request that goes on to the application (see
+ * {@link Decision.Proceed}); a transport hands it to the application, the servlet filter as a request
+ * attribute.
  *
  * <p>An anonymous request is let in before its body is read; the application then asks
  * {@link #authorizeEvent} for each decoded metadata block or event (service and agent name against
@@ -19,17 +19,14 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RequestAuthorization {
 
-  /** The request attribute that holds this object. */
-  public static final String ATTRIBUTE = RequestAuthorization.class.getName();
-
   private final AuthResult result;
-  private final @Nullable Route route;
+  private final Route route;
   private final String clientAddress;
-  private final @Nullable AnonymousPolicy anonymousPolicy;
-  private final @Nullable AnonymousRateLimiter rateLimiter;
+  private final AnonymousPolicy anonymousPolicy;
+  private final AnonymousRateLimiter rateLimiter;
 
-  RequestAuthorization(AuthResult result, @Nullable Route route, String clientAddress,
-      @Nullable AnonymousPolicy anonymousPolicy, @Nullable AnonymousRateLimiter rateLimiter) {
+  RequestAuthorization(AuthResult result, Route route, String clientAddress, AnonymousPolicy anonymousPolicy,
+      AnonymousRateLimiter rateLimiter) {
     this.result = result;
     this.route = route;
     this.clientAddress = clientAddress;
@@ -38,8 +35,9 @@ public final class RequestAuthorization {
   }
 
   /**
-   * The outcome: {@link AuthResult.Authenticated} for every request that reached the application,
-   * except on {@link Access#OPTIONAL} routes, where it may be a denial the filter did not send.
+   * The outcome: {@link AuthResult.Authenticated} (method {@code ANONYMOUS} for a caller without a
+   * credential) for every request that reached the application, except on {@link Access#OPTIONAL}
+   * routes, where it may be a denial that was not sent.
    *
    * @return the outcome
    */
@@ -47,21 +45,7 @@ public final class RequestAuthorization {
     return result;
   }
 
-  /**
-   * Whether the caller was let in with a credential or anonymously.
-   *
-   * @return true when {@link #result()} is {@link AuthResult.Authenticated}
-   */
-  public boolean authenticated() {
-    return result instanceof AuthResult.Authenticated;
-  }
-
-  /**
-   * Whether the caller came in without a credential.
-   *
-   * @return true for anonymous callers
-   */
-  public boolean anonymous() {
+  private boolean anonymous() {
     return result instanceof AuthResult.Authenticated a && a.method() == AuthMethod.ANONYMOUS;
   }
 
@@ -76,11 +60,12 @@ public final class RequestAuthorization {
   }
 
   /**
-   * The route the request matched.
+   * The route the request matched: a route of the table, or the table's fallback for paths it does
+   * not name.
    *
-   * @return the route, or null when it matched none and unmatched requests pass untouched
+   * @return the route
    */
-  public @Nullable Route route() {
+  public Route route() {
     return route;
   }
 
@@ -99,14 +84,11 @@ public final class RequestAuthorization {
    *
    * @param service the service name, or null if the event has none
    * @param agent the agent name, or null if the event has none
-   * @return {@link AuthResult.Authenticated} when allowed, otherwise a 403
-   *     {@link AuthResult.Forbidden} to answer with (see {@link DenialResponse})
+   * @return {@link AuthResult.Authenticated} when allowed, otherwise a 403 {@link AuthResult.Forbidden}
+   *     to answer with
    */
   public AuthResult authorizeEvent(@Nullable String service, @Nullable String agent) {
-    if (!anonymous() || anonymousPolicy == null) {
-      return result;
-    }
-    return anonymousPolicy.authorizeEvent(service, agent);
+    return anonymous() ? anonymousPolicy.authorizeEvent(service, agent) : result;
   }
 
   /**
@@ -117,7 +99,7 @@ public final class RequestAuthorization {
    * @return null when allowed, otherwise the 429 to answer with
    */
   public AuthResult.@Nullable RateLimited acquireEvents(int events) {
-    if (!anonymous() || rateLimiter == null || events <= 0) {
+    if (!anonymous() || events <= 0) {
       return null;
     }
     return rateLimiter.tryAcquire(clientAddress, events);
@@ -126,10 +108,5 @@ public final class RequestAuthorization {
   @Override
   public String toString() {
     return "RequestAuthorization[" + result + ", client=" + clientAddress + "]";
-  }
-
-  /** The caller as {@code request.getUserPrincipal()} shows it. */
-  Principal principal() {
-    return new IntakePrincipal((AuthResult.Authenticated) result);
   }
 }

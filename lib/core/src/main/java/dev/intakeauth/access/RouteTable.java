@@ -1,4 +1,4 @@
-package dev.intakeauth.servlet;
+package dev.intakeauth.access;
 
 import dev.intakeauth.Privilege;
 import java.util.ArrayList;
@@ -94,7 +94,7 @@ public final class RouteTable {
    * @param path the request's path within the application
    * @return the route, a preflight, a 405, or the fallback for paths the table does not name
    */
-  public Match resolve(String method, String path) {
+  Match resolve(String method, String path) {
     PathRoutes forPath = byPath.get(path);
     if (forPath == null) {
       return new Match.Unlisted(otherwise);
@@ -115,7 +115,7 @@ public final class RouteTable {
    *
    * @return the routes
    */
-  public List<Route> routes() {
+  List<Route> routes() {
     return routes;
   }
 
@@ -125,7 +125,7 @@ public final class RouteTable {
   }
 
   /** The outcome of {@link #resolve}. */
-  public sealed interface Match {
+  sealed interface Match {
 
     /**
      * A route lists the path and method.

@@ -1,14 +1,15 @@
-package dev.intakeauth;
+package dev.intakeauth.anonymous;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.intakeauth.ClientAddressResolver.ForwardedHeader;
+import dev.intakeauth.anonymous.ClientAddressResolver.ForwardedHeader;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,7 +21,7 @@ class ClientAddressResolverTest {
   private final ClientAddressResolver xff = ClientAddressResolver.trusting(List.of("10.0.0.0/8", "::1"));
 
   /** Headers in order; a name given twice is two header lines. */
-  private static ClientAddressResolver.Headers headers(String... nameValue) {
+  private static Function<String, List<String>> headers(String... nameValue) {
     Map<String, List<String>> map = new LinkedHashMap<>();
     for (int i = 0; i < nameValue.length; i += 2) {
       map.computeIfAbsent(nameValue[i], k -> new ArrayList<>()).add(nameValue[i + 1]);

@@ -1,5 +1,7 @@
-package dev.intakeauth;
+package dev.intakeauth.anonymous;
 
+import dev.intakeauth.AuthResult;
+import dev.intakeauth.TimeSource;
 import dev.intakeauth.internal.Require;
 import dev.intakeauth.internal.TokenBucket;
 import java.time.Duration;
@@ -14,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * events a second with a burst of {@link Builder#burstFactor} (3) times that, and at most
  * {@link Builder#maxClients} clients are tracked, least recently seen evicted first.
  *
- * <p>A client is a {@linkplain ClientAddressResolver#clientGroup group of addresses}: an IPv4 address,
+ * <p>A client is a group of addresses ({@link #clientGroup}): an IPv4 address,
  * or an IPv6 network of {@link Builder#ipv6PrefixLength} bits (default /64, since one host commonly
  * holds a whole /64 and can send from any address in it).
  *
@@ -103,7 +105,7 @@ public final class AnonymousRateLimiter {
    * Takes {@code events} from this client's budget (and from the global ceiling, when set).
    *
    * @param clientIp the client's address, as resolved by {@link ClientAddressResolver}; it is
-   *     grouped with {@link ClientAddressResolver#clientGroup}
+   *     grouped as {@link #clientGroup} says
    * @param events how many events the request carries; 1 for the request itself
    * @return null when allowed, otherwise the 429 answer with its retry hint
    */

@@ -1,5 +1,9 @@
-package dev.intakeauth;
+package dev.intakeauth.anonymous;
 
+import dev.intakeauth.AuthMethod;
+import dev.intakeauth.AuthResult;
+import dev.intakeauth.Privilege;
+import dev.intakeauth.internal.LogSafe;
 import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -17,7 +21,7 @@ import org.jspecify.annotations.Nullable;
 public final class AnonymousPolicy {
 
   /** The agents allowed by default: the RUM JavaScript agents. */
-  public static final Set<String> DEFAULT_AGENTS = Set.of("rum-js", "js-base");
+  private static final Set<String> DEFAULT_AGENTS = Set.of("rum-js", "js-base");
 
   private static final AuthResult ALLOWED =
       new AuthResult.Authenticated(AuthMethod.ANONYMOUS, Set.of(Privilege.EVENT_WRITE), null, null);
@@ -67,26 +71,8 @@ public final class AnonymousPolicy {
     return ALLOWED;
   }
 
-  /**
-   * The allowed agent names; empty means any.
-   *
-   * @return the agent allow-list
-   */
-  public Set<String> allowedAgents() {
-    return agents;
-  }
-
-  /**
-   * The allowed service names; empty means any.
-   *
-   * @return the service allow-list
-   */
-  public Set<String> allowedServices() {
-    return services;
-  }
-
   private static String printable(@Nullable String name) {
-    return name == null ? "" : dev.intakeauth.internal.LogSafe.text(name);
+    return name == null ? "" : LogSafe.text(name);
   }
 
   @Override

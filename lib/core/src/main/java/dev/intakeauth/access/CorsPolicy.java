@@ -1,4 +1,4 @@
-package dev.intakeauth.servlet;
+package dev.intakeauth.access;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -10,9 +10,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Which browser origins may call a route, as APM Server's {@code rum.allow_origins} and
- * {@code rum.allow_headers}. Attached to routes in a {@link RouteTable}; the filter then answers
- * preflight {@code OPTIONS} requests itself, before any authentication, and refuses requests from
- * origins the policy does not allow with a 403.
+ * {@code rum.allow_headers}. Attached to routes in a {@link RouteTable}; {@link AccessControl} then
+ * answers preflight {@code OPTIONS} requests itself, before any authentication, and refuses requests
+ * from origins the policy does not allow with a 403.
  *
  * <p>Origin patterns are globs matched against the whole {@code Origin} header, case-insensitively:
  * {@code *} stands for any run of characters, {@code ?} for one; every other character is literal.
@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
 public final class CorsPolicy {
 
   /** The headers a browser agent may always send. */
-  public static final List<String> DEFAULT_HEADERS = List.of("Content-Type", "Content-Encoding", "Accept");
+  private static final List<String> DEFAULT_HEADERS = List.of("Content-Type", "Content-Encoding", "Accept");
 
   /** A serialized origin: scheme, host name or bracketed IPv6 literal, optional port. */
   private static final Pattern ORIGIN = Pattern.compile(
@@ -97,7 +97,8 @@ public final class CorsPolicy {
    *
    * @param origins glob patterns such as {@code https://*.example.com}, {@code *} for any origin;
    *     empty allows no cross-origin request
-   * @param extraHeaders headers allowed besides {@link #DEFAULT_HEADERS}, such as {@code X-Tenant}
+   * @param extraHeaders headers allowed besides {@code Content-Type}, {@code Content-Encoding} and
+   *     {@code Accept}, such as {@code X-Tenant}
    * @return the policy
    * @throws IllegalArgumentException if a pattern is not printable ASCII or a header is not a header name
    */
@@ -111,7 +112,7 @@ public final class CorsPolicy {
    * @param origin the header's value
    * @return true when a pattern allows it; never for a malformed value
    */
-  public boolean allows(@Nullable String origin) {
+  boolean allows(@Nullable String origin) {
     if (origin == null || origin.length() > 2048) {
       return false;
     }
@@ -141,17 +142,8 @@ public final class CorsPolicy {
    *
    * @return {@code Content-Type, Content-Encoding, Accept} and the extra headers
    */
-  public String allowHeaders() {
+  String allowHeaders() {
     return allowHeaders;
-  }
-
-  /**
-   * The origin patterns, lower case.
-   *
-   * @return the patterns
-   */
-  public List<String> origins() {
-    return origins;
   }
 
   /** Lower case for printable ASCII only: {@code toLowerCase} would fold the Kelvin sign into {@code k}. */
