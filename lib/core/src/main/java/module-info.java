@@ -3,10 +3,13 @@
  * resolves API-key privileges through a {@link dev.intakeauth.PrivilegeChecker} (with a caching
  * layer in front of any backend) and answers every request with one {@link dev.intakeauth.AuthResult}.
  */
+// The sibling modules that share the internal helpers are not built yet when core is compiled.
+@SuppressWarnings("module")
 module dev.intakeauth.core {
   requires com.github.benmanes.caffeine;
   requires org.slf4j;
   requires static transitive org.jspecify;
 
   exports dev.intakeauth;
+  exports dev.intakeauth.internal to dev.intakeauth.elasticsearch, dev.intakeauth.servlet, dev.intakeauth.cli;
 }
