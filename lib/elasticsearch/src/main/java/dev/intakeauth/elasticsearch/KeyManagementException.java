@@ -1,6 +1,7 @@
 package dev.intakeauth.elasticsearch;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A key-management call that could not be done, with a message fit to show a person as it is (it
@@ -28,15 +29,25 @@ public final class KeyManagementException extends RuntimeException {
 
   private final Kind kind;
   private final List<String> missing;
+  private final transient @Nullable ElasticsearchError answer;
 
   KeyManagementException(Kind kind, String message) {
-    this(kind, message, List.of());
+    this(kind, message, List.of(), null);
   }
 
   KeyManagementException(Kind kind, String message, List<String> missing) {
+    this(kind, message, missing, null);
+  }
+
+  KeyManagementException(Kind kind, String message, ElasticsearchError answer) {
+    this(kind, message, List.of(), answer);
+  }
+
+  private KeyManagementException(Kind kind, String message, List<String> missing, @Nullable ElasticsearchError answer) {
     super(message);
     this.kind = kind;
     this.missing = List.copyOf(missing);
+    this.answer = answer;
   }
 
   /**
@@ -56,5 +67,10 @@ public final class KeyManagementException extends RuntimeException {
    */
   public List<String> missing() {
     return missing;
+  }
+
+  /** Whether Elasticsearch answered with this status and {@code error.type}. */
+  boolean answered(int status, String type) {
+    return answer != null && answer.is(status, type);
   }
 }
