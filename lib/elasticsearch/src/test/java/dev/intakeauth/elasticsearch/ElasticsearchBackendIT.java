@@ -9,7 +9,7 @@ import dev.intakeauth.AuthResult;
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.Privilege;
-import dev.intakeauth.testes.ElasticsearchNode;
+import dev.intakeauth.testelasticsearch.ElasticsearchNode;
 import dev.intakeauth.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;

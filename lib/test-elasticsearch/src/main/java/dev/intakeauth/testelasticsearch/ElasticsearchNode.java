@@ -1,8 +1,9 @@
-package dev.intakeauth.testes;
+package dev.intakeauth.testelasticsearch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.intakeauth.internal.Base64Credentials;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,7 +21,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -63,7 +63,7 @@ public final class ElasticsearchNode implements AutoCloseable {
   private static final List<ElasticsearchNode> ALL = new ArrayList<>();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PLUGIN_NAME = "intake-auth-email-analysis";
-  private static final String PLUGIN_CLASS = "dev.intakeauth.testes.plugin.EmailAnalysisPlugin";
+  private static final String PLUGIN_CLASS = "dev.intakeauth.testelasticsearch.plugin.EmailAnalysisPlugin";
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(ElasticsearchNode::closeAll, "stop-elasticsearch"));
@@ -175,13 +175,9 @@ public final class ElasticsearchNode implements AutoCloseable {
     return password;
   }
 
-  /**
-   * The superuser's {@code Authorization} value.
-   *
-   * @return {@code Basic ...}
-   */
-  public String basicAuth() {
-    return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+  /** The superuser's {@code Authorization} value. */
+  private String basicAuth() {
+    return "Basic " + Base64Credentials.encode(username, password);
   }
 
   /**
@@ -217,7 +213,7 @@ public final class ElasticsearchNode implements AutoCloseable {
      * @return {@code base64(id:api_key)}
      */
     public String encoded() {
-      return Base64.getEncoder().encodeToString((id + ":" + apiKey).getBytes(StandardCharsets.UTF_8));
+      return Base64Credentials.encode(id, apiKey);
     }
 
     @Override
@@ -484,7 +480,7 @@ public final class ElasticsearchNode implements AutoCloseable {
     }
     Path work = Files.createTempDirectory("intake-auth-es-plugin-");
     try {
-      Path src = work.resolve("src/dev/intakeauth/testes/plugin/EmailAnalysisPlugin.java");
+      Path src = work.resolve("src/dev/intakeauth/testelasticsearch/plugin/EmailAnalysisPlugin.java");
       Files.createDirectories(src.getParent());
       try (InputStream in = ElasticsearchNode.class.getResourceAsStream("EmailAnalysisPlugin.java.txt")) {
         if (in == null) {
