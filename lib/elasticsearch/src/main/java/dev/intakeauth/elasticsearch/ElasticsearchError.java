@@ -48,16 +48,6 @@ record ElasticsearchError(int status, @Nullable String type, String reason) {
   }
 
   /**
-   * Whether this is the answer with this status and type.
-   *
-   * @param status an HTTP status
-   * @param type an {@code error.type}
-   */
-  boolean is(int status, String type) {
-    return this.status == status && type.equals(this.type);
-  }
-
-  /**
    * The failure for a person: by status, the reason appended.
    *
    * @param verifying whether the request carried the credential being verified rather than the administrator's
@@ -74,6 +64,6 @@ record ElasticsearchError(int status, @Nullable String type, String reason) {
       kind = status == 403 ? KeyManagementException.Kind.MISSING_PRIVILEGES : KeyManagementException.Kind.ELASTICSEARCH_ERROR;
       message = "Elasticsearch answered " + status + (reason.isEmpty() ? "" : ": " + reason);
     }
-    return new KeyManagementException(kind, message, this);
+    return new KeyManagementException(kind, message, status, type);
   }
 }

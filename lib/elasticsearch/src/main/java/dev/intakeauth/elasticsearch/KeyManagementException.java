@@ -29,25 +29,28 @@ public final class KeyManagementException extends RuntimeException {
 
   private final Kind kind;
   private final List<String> missing;
-  private final transient @Nullable ElasticsearchError answer;
+  /** What Elasticsearch answered, when it did: its HTTP status (0 when it did not answer) and {@code error.type}. */
+  private final int status;
+  private final @Nullable String errorType;
 
   KeyManagementException(Kind kind, String message) {
-    this(kind, message, List.of(), null);
+    this(kind, message, List.of(), 0, null);
   }
 
   KeyManagementException(Kind kind, String message, List<String> missing) {
-    this(kind, message, missing, null);
+    this(kind, message, missing, 0, null);
   }
 
-  KeyManagementException(Kind kind, String message, ElasticsearchError answer) {
-    this(kind, message, List.of(), answer);
+  KeyManagementException(Kind kind, String message, int status, @Nullable String errorType) {
+    this(kind, message, List.of(), status, errorType);
   }
 
-  private KeyManagementException(Kind kind, String message, List<String> missing, @Nullable ElasticsearchError answer) {
+  private KeyManagementException(Kind kind, String message, List<String> missing, int status, @Nullable String errorType) {
     super(message);
     this.kind = kind;
     this.missing = List.copyOf(missing);
-    this.answer = answer;
+    this.status = status;
+    this.errorType = errorType;
   }
 
   /**
@@ -71,6 +74,6 @@ public final class KeyManagementException extends RuntimeException {
 
   /** Whether Elasticsearch answered with this status and {@code error.type}. */
   boolean answered(int status, String type) {
-    return answer != null && answer.is(status, type);
+    return this.status == status && type.equals(errorType);
   }
 }
