@@ -24,9 +24,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -48,18 +46,14 @@ import org.jspecify.annotations.Nullable;
  * {@link #close()} and, whatever happens to the tests, by a JVM shutdown hook.
  *
  * <p>The zips are looked up in the folder named by the system property
- * {@value #ZIPS_PROPERTY} (default {@code target/elasticsearch-zips}), as
+ * {@code intakeauth.elasticsearch.zips} (default {@code target/elasticsearch-zips}), as
  * {@code elasticsearch-<version>.zip}.
  */
 public final class ElasticsearchNode implements AutoCloseable {
 
-  /** The versions the project is tested against. */
-  public static final List<String> VERSIONS = List.of("7.17.10", "8.15.0");
-
   /** The system property naming the folder with the distribution zips. */
-  public static final String ZIPS_PROPERTY = "intakeauth.elasticsearch.zips";
+  private static final String ZIPS_PROPERTY = "intakeauth.elasticsearch.zips";
 
-  private static final Map<String, ElasticsearchNode> SHARED = new ConcurrentHashMap<>();
   private static final List<ElasticsearchNode> ALL = new ArrayList<>();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PLUGIN_NAME = "intake-auth-email-analysis";
@@ -106,7 +100,7 @@ public final class ElasticsearchNode implements AutoCloseable {
   /**
    * Starts a node of this version, owned by the caller.
    *
-   * @param version one of {@link #VERSIONS}
+   * @param version a version whose zip the build fetched, such as {@code 8.15.0}
    * @return the running node
    */
   public static ElasticsearchNode start(String version) {
@@ -118,25 +112,6 @@ public final class ElasticsearchNode implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while starting Elasticsearch " + version, e);
     }
-  }
-
-  /**
-   * The node of this version shared by every test class in this JVM, started on first use.
-   *
-   * @param version one of {@link #VERSIONS}
-   * @return the running node
-   */
-  public static ElasticsearchNode shared(String version) {
-    return SHARED.computeIfAbsent(version, ElasticsearchNode::start);
-  }
-
-  /**
-   * The version.
-   *
-   * @return for example {@code 8.15.0}
-   */
-  public String version() {
-    return version;
   }
 
   /**
@@ -359,7 +334,6 @@ public final class ElasticsearchNode implements AutoCloseable {
   @Override
   public synchronized void close() {
     stop();
-    SHARED.remove(version, this);
     deleteTree(home);
   }
 
