@@ -22,7 +22,7 @@ record ElasticsearchError(int status, @Nullable String type, String reason) {
   /** A request Elasticsearch refuses as it stands, such as an API key creating keys that carry privileges. */
   static final String ILLEGAL_ARGUMENT = "illegal_argument_exception";
 
-  /** Nothing matched: older versions answer so for a key query that finds no key. */
+  /** Nothing matched, as a key query that finds no key may be answered. */
   static final String RESOURCE_NOT_FOUND = "resource_not_found_exception";
 
   private static final int MAX_REASON = 300;
