@@ -4,6 +4,8 @@
  * layer in front of any backend) and answers every request with one {@link dev.intakeauth.AuthResult};
  * {@link dev.intakeauth.access.AccessControl} adds routes, CORS and anonymous access, for any transport.
  */
+// The sibling modules that share the internal helpers are not built yet when core is compiled.
+@SuppressWarnings("module")
 module dev.intakeauth.core {
   requires com.github.benmanes.caffeine;
   requires org.slf4j;
@@ -12,4 +14,5 @@ module dev.intakeauth.core {
   exports dev.intakeauth;
   exports dev.intakeauth.access;
   exports dev.intakeauth.anonymous;
+  exports dev.intakeauth.internal to dev.intakeauth.elasticsearch, dev.intakeauth.servlet, dev.intakeauth.cli;
 }

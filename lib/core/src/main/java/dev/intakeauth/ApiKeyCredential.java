@@ -1,7 +1,9 @@
 package dev.intakeauth;
 
+import dev.intakeauth.internal.Base64Credentials;
 import dev.intakeauth.internal.LogSafe;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
 
@@ -12,6 +14,9 @@ import java.util.Objects;
  * {@link #toString()} shows only the id.
  */
 public final class ApiKeyCredential implements Credential {
+
+  /** The longest value {@link #parse} takes, in characters. */
+  private static final int MAX_ENCODED_LENGTH = 1024;
 
   private final String id;
   private final String encoded;
@@ -40,9 +45,52 @@ public final class ApiKeyCredential implements Credential {
     if (secret.isEmpty()) {
       throw new IllegalArgumentException("an API key secret must not be empty");
     }
-    String encoded =
-        Base64.getEncoder().encodeToString((id + ':' + secret).getBytes(StandardCharsets.UTF_8));
+    String encoded = Base64Credentials.encode(id, secret);
     return new ApiKeyCredential(id, encoded, id.getBytes(StandardCharsets.UTF_8).length + 1);
+  }
+
+  /**
+   * Parses the value an agent sends after {@code Authorization: ApiKey }, without the scheme, by the
+   * header's rules: strict, padded, canonical standard base64, at most 1024 characters, of a
+   * non-empty id, a {@code :} and a non-empty secret (which may itself contain {@code :}). White
+   * space, around the value or in it, is refused, not removed.
+   *
+   * @param encoded {@code base64(id:api_key)}, as {@link #encoded()} gives it
+   * @return the credential
+   * @throws IllegalArgumentException if the value breaks a rule; the message never repeats the value
+   */
+  public static ApiKeyCredential parse(String encoded) {
+    Objects.requireNonNull(encoded, "encoded");
+    if (encoded.length() > MAX_ENCODED_LENGTH) {
+      throw new IllegalArgumentException("API key credentials are longer than " + MAX_ENCODED_LENGTH + " characters");
+    }
+    byte[] decoded;
+    try {
+      decoded = Base64.getDecoder().decode(encoded);
+    } catch (IllegalArgumentException e) {
+      throw notBase64();
+    }
+    try {
+      // The decoder takes a missing pad and ignores set bits after the last whole byte ("QR==" is "A"):
+      // only the one canonical form is a credential, as in the header.
+      if (!Base64.getEncoder().encodeToString(decoded).equals(encoded)) {
+        throw notBase64();
+      }
+      int colon = 0;
+      while (colon < decoded.length && decoded[colon] != ':') {
+        colon++;
+      }
+      if (colon == 0 || colon >= decoded.length - 1) {
+        throw new IllegalArgumentException("API key credentials must decode to id:api_key, with a non-empty id and key");
+      }
+      return new ApiKeyCredential(new String(decoded, 0, colon, StandardCharsets.UTF_8), encoded, colon + 1);
+    } finally {
+      Arrays.fill(decoded, (byte) 0);
+    }
+  }
+
+  private static IllegalArgumentException notBase64() {
+    return new IllegalArgumentException("API key credentials must be canonical, padded base64 of id:api_key");
   }
 
   /** Built by the header parser, which has already decoded and validated the value. */

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.intakeauth.ApiKeyCredential;
-import dev.intakeauth.AuthorizationHeader;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.elasticsearch.ApiKeyManager;
+import dev.intakeauth.elasticsearch.CreatedKey;
 import dev.intakeauth.elasticsearch.ElasticsearchConnection;
+import dev.intakeauth.elasticsearch.Invalidation;
+import dev.intakeauth.elasticsearch.KeyInfo;
 import dev.intakeauth.elasticsearch.KeyManagementException;
+import dev.intakeauth.elasticsearch.KeySelector;
 import dev.intakeauth.elasticsearch.ServerKeyRole;
 import dev.intakeauth.elasticsearch.VerificationMode;
 import java.io.ByteArrayOutputStream;
@@ -358,6 +361,13 @@ public final class ApiKeyCommand implements Callable<Integer> {
     return out.toString();
   }
 
+  /** Adds what a flag stands for when the flag is given. */
+  static <T> void addIf(List<T> out, boolean flag, T value) {
+    if (flag) {
+      out.add(value);
+    }
+  }
+
   private static String name(ArgSpec a) {
     return a instanceof OptionSpec o ? "'" + o.longestName() + "'" : "'" + a.paramLabel() + "'";
   }
@@ -404,15 +414,9 @@ public final class ApiKeyCommand implements Callable<Integer> {
           throw new IllegalArgumentException("--privilege: not a privilege name, such as event:write");
         }
       }
-      if (ingest) {
-        out.add(Privilege.EVENT_WRITE);
-      }
-      if (agentConfig) {
-        out.add(Privilege.AGENT_CONFIG_READ);
-      }
-      if (sourcemap) {
-        out.add(Privilege.SOURCEMAP_WRITE);
-      }
+      addIf(out, ingest, Privilege.EVENT_WRITE);
+      addIf(out, agentConfig, Privilege.AGENT_CONFIG_READ);
+      addIf(out, sourcemap, Privilege.SOURCEMAP_WRITE);
       return out;
     }
   }
@@ -425,8 +429,8 @@ public final class ApiKeyCommand implements Callable<Integer> {
     @Option(names = "--name", description = "The key name.")
     @Nullable String name;
 
-    ApiKeyManager.KeySelector selector() {
-      return new ApiKeyManager.KeySelector(id, name);
+    KeySelector selector() {
+      return new KeySelector(id, name);
     }
   }
 
@@ -464,7 +468,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
       return i == null ? "never" : i.toString();
     }
 
-    void printCreated(ApiKeyManager.CreatedKey key, boolean server) {
+    void printCreated(CreatedKey key, boolean server) {
       if (output.json) {
         ObjectNode n = JSON.createObjectNode().put("name", key.name()).put("id", key.id());
         n.put("expiration", key.expiration() == null ? null : key.expiration().toString());
@@ -491,11 +495,11 @@ public final class ApiKeyCommand implements Callable<Integer> {
       out().flush();
     }
 
-    void printKeys(List<ApiKeyManager.KeyInfo> keys) {
+    void printKeys(List<KeyInfo> keys) {
       if (output.json) {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode list = root.putArray("api_keys");
-        for (ApiKeyManager.KeyInfo k : keys) {
+        for (KeyInfo k : keys) {
           ObjectNode n = list.addObject().put("id", k.id()).put("name", k.name()).put("username", k.username());
           n.put("creation", k.creation() == null ? null : k.creation().toString());
           n.put("expiration", k.expiration() == null ? null : k.expiration().toString());
@@ -508,7 +512,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
         out().println("No API keys found.");
       }
       boolean first = true;
-      for (ApiKeyManager.KeyInfo k : keys) {
+      for (KeyInfo k : keys) {
         if (!first) {
           out().println();
         }
@@ -539,7 +543,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       try (ApiKeyManager keys = connection.manager(spec, true)) {
-        ApiKeyManager.CreatedKey key = keys.createAgentKey(name, privileges.privileges(), expiration);
+        CreatedKey key = keys.createAgentKey(name, privileges.privileges(), expiration);
         printCreated(key, false);
       }
       return 0;
@@ -571,20 +575,12 @@ public final class ApiKeyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       List<ServerKeyRole> roles = new ArrayList<>();
-      if (writer) {
-        roles.add(ServerKeyRole.WRITER);
-      }
-      if (sourcemap) {
-        roles.add(ServerKeyRole.SOURCEMAP);
-      }
-      if (agentConfig) {
-        roles.add(ServerKeyRole.AGENT_CONFIG);
-      }
-      if (monitoring) {
-        roles.add(ServerKeyRole.MONITORING);
-      }
+      addIf(roles, writer, ServerKeyRole.WRITER);
+      addIf(roles, sourcemap, ServerKeyRole.SOURCEMAP);
+      addIf(roles, agentConfig, ServerKeyRole.AGENT_CONFIG);
+      addIf(roles, monitoring, ServerKeyRole.MONITORING);
       try (ApiKeyManager keys = connection.manager(spec, true)) {
-        ApiKeyManager.CreatedKey key = keys.createServerKey(name, roles, expiration);
+        CreatedKey key = keys.createServerKey(name, roles, expiration);
         printCreated(key, true);
       }
       return 0;
@@ -601,7 +597,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      ApiKeyManager.KeySelector selector = which.selector();
+      KeySelector selector = which.selector();
       try (ApiKeyManager keys = connection.manager(spec, true)) {
         printKeys(keys.info(selector, validOnly));
       }
@@ -631,8 +627,8 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      ApiKeyManager.KeySelector selector = which.selector();
-      ApiKeyManager.Invalidation r;
+      KeySelector selector = which.selector();
+      Invalidation r;
       try (ApiKeyManager keys = connection.manager(spec, true)) {
         r = keys.invalidate(selector);
       }
@@ -670,9 +666,11 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      String given = credentials();
-      AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse("ApiKey " + given.strip());
-      if (!(parsed instanceof AuthorizationHeader.Present p) || !(p.credential() instanceof ApiKeyCredential credential)) {
+      String given = credentials().strip();
+      ApiKeyCredential credential;
+      try {
+        credential = ApiKeyCredential.parse(given);
+      } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("the credentials are not base64(id:api_key)");
       }
       Map<Privilege, Boolean> answers;

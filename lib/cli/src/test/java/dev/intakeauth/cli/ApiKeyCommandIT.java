@@ -10,7 +10,7 @@ import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.elasticsearch.ElasticsearchConnection;
 import dev.intakeauth.elasticsearch.ElasticsearchPrivilegeChecker;
-import dev.intakeauth.testes.ElasticsearchNode;
+import dev.intakeauth.testelasticsearch.ElasticsearchNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

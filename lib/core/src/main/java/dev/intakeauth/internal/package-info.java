@@ -1,4 +1,7 @@
-/** Implementation details of intake-auth core; not exported, not API. */
+/**
+ * Implementation details of intake-auth: not API. Exported only to the sibling modules
+ * (Elasticsearch, servlet, command line) so that they share these helpers rather than write them again.
+ */
 @NullMarked
 package dev.intakeauth.internal;
 

@@ -1,11 +1,11 @@
 package dev.intakeauth.elasticsearch;
 
+import dev.intakeauth.internal.Base64Credentials;
+import dev.intakeauth.internal.Require;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,6 +58,7 @@ public final class ElasticsearchConnection {
   private final VerificationMode verificationMode;
   private final int maxAttempts;
   private final @Nullable String authorization;
+  private final boolean authorizationIsApiKey;
 
   private ElasticsearchConnection(Builder b) {
     this.hosts = b.hosts.isEmpty() ? List.of(host("http://localhost:9200")) : List.copyOf(b.hosts);
@@ -70,6 +71,7 @@ public final class ElasticsearchConnection {
     this.verificationMode = b.verificationMode;
     this.maxAttempts = b.maxAttempts;
     this.authorization = b.authorization;
+    this.authorizationIsApiKey = b.authorizationIsApiKey;
   }
 
   /**
@@ -81,22 +83,22 @@ public final class ElasticsearchConnection {
     return new Builder();
   }
 
-  /**
-   * Whether requests carry an administrator's credentials.
-   *
-   * @return true with {@link Builder#basicAuth} or {@link Builder#apiKey}
-   */
-  public boolean hasCredentials() {
+  /** Whether requests carry an administrator's credentials: {@link Builder#basicAuth} or {@link Builder#apiKey}. */
+  boolean hasCredentials() {
     return authorization != null;
+  }
+
+  /** Whether the administrator's credentials are an API key ({@link Builder#apiKey}). */
+  boolean authenticatesWithApiKey() {
+    return authorizationIsApiKey;
   }
 
   /**
    * Makes a REST client for this connection; the caller closes it.
    *
-   * @return a new client
    * @throws IllegalArgumentException if the TLS settings cannot be used
    */
-  public RestClient newClient() {
+  RestClient newClient() {
     var builder = RestClient.builder(hosts.toArray(HttpHost[]::new));
     if (pathPrefix != null) {
       builder.setPathPrefix(pathPrefix);
@@ -145,12 +147,8 @@ public final class ElasticsearchConnection {
     return builder.build();
   }
 
-  /**
-   * How much of the server's certificate is checked.
-   *
-   * @return the mode; {@link VerificationMode#FULL} unless set
-   */
-  public VerificationMode verificationMode() {
+  /** How much of the server's certificate is checked; {@link VerificationMode#FULL} unless set. */
+  VerificationMode verificationMode() {
     return verificationMode;
   }
 
@@ -232,6 +230,7 @@ public final class ElasticsearchConnection {
     private VerificationMode verificationMode = VerificationMode.FULL;
     private int maxAttempts = 3;
     private @Nullable String authorization;
+    private boolean authorizationIsApiKey;
 
     private Builder() {}
 
@@ -296,7 +295,7 @@ public final class ElasticsearchConnection {
      * @return this builder
      */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive(timeout, "connectTimeout");
+      this.connectTimeout = Require.positive(timeout, "connectTimeout");
       return this;
     }
 
@@ -307,7 +306,7 @@ public final class ElasticsearchConnection {
      * @return this builder
      */
     public Builder socketTimeout(Duration timeout) {
-      this.socketTimeout = positive(timeout, "socketTimeout");
+      this.socketTimeout = Require.positive(timeout, "socketTimeout");
       return this;
     }
 
@@ -361,10 +360,7 @@ public final class ElasticsearchConnection {
      * @return this builder
      */
     public Builder maxAttempts(int attempts) {
-      if (attempts <= 0) {
-        throw new IllegalArgumentException("maxAttempts must be positive: " + attempts);
-      }
-      this.maxAttempts = attempts;
+      this.maxAttempts = Require.positive(attempts, "maxAttempts");
       return this;
     }
 
@@ -376,7 +372,8 @@ public final class ElasticsearchConnection {
      * @return this builder
      */
     public Builder basicAuth(String username, String password) {
-      this.authorization = "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+      this.authorization = "Basic " + Base64Credentials.encode(username, password);
+      this.authorizationIsApiKey = false;
       return this;
     }
 
@@ -388,10 +385,12 @@ public final class ElasticsearchConnection {
      */
     public Builder apiKey(String encoded) {
       String value = encoded.strip();
-      if (value.indexOf(':') > 0) {
-        value = Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
+      int colon = value.indexOf(':');
+      if (colon > 0) {
+        value = Base64Credentials.encode(value.substring(0, colon), value.substring(colon + 1));
       }
       this.authorization = "ApiKey " + value;
+      this.authorizationIsApiKey = true;
       return this;
     }
 
@@ -418,13 +417,6 @@ public final class ElasticsearchConnection {
             + " included, is trusted and receives every credential sent to it. Use it for tests only.", connection.hostsText());
       }
       return connection;
-    }
-
-    private static Duration positive(Duration d, String name) {
-      if (d.isZero() || d.isNegative()) {
-        throw new IllegalArgumentException(name + " must be positive: " + d);
-      }
-      return d;
     }
   }
 }

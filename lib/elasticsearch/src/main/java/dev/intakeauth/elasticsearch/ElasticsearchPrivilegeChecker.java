@@ -1,8 +1,6 @@
 package dev.intakeauth.elasticsearch;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.intakeauth.ApiKeyCredential;
 import dev.intakeauth.ApplicationPrivileges;
 import dev.intakeauth.CachingPrivilegeChecker;
@@ -56,7 +54,6 @@ public final class ElasticsearchPrivilegeChecker implements PrivilegeChecker, Au
 
   private static final String PATH = "/_security/user/_has_privileges";
   private static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final RestClient client;
   private final boolean ownsClient;
@@ -170,15 +167,7 @@ public final class ElasticsearchPrivilegeChecker implements PrivilegeChecker, Au
   }
 
   private static String body(ApplicationPrivileges scope) {
-    ObjectNode app = JSON.createObjectNode().put("application", scope.application());
-    var privileges = app.putArray("privileges");
-    for (Privilege p : scope.privileges()) {
-      privileges.add(p.name());
-    }
-    app.putArray("resources").add(scope.resource());
-    ObjectNode body = JSON.createObjectNode();
-    body.putArray("application").add(app);
-    return body.toString();
+    return SecurityJson.hasPrivileges(null, scope.application(), scope.privileges(), scope.resource());
   }
 
   private static CheckResult read(Response response, ApplicationPrivileges scope) {
@@ -188,7 +177,7 @@ public final class ElasticsearchPrivilegeChecker implements PrivilegeChecker, Au
     }
     JsonNode json;
     try (InputStream in = response.getEntity().getContent()) {
-      json = JSON.readTree(in);
+      json = SecurityJson.read(in);
     } catch (IOException | RuntimeException e) {
       return unavailable("unreadable _has_privileges answer (" + e.getClass().getSimpleName() + ")", null);
     }

@@ -1,6 +1,7 @@
 package dev.intakeauth.elasticsearch;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A key-management call that could not be done, with a message fit to show a person as it is (it
@@ -28,15 +29,28 @@ public final class KeyManagementException extends RuntimeException {
 
   private final Kind kind;
   private final List<String> missing;
+  /** What Elasticsearch answered, when it did: its HTTP status (0 when it did not answer) and {@code error.type}. */
+  private final int status;
+  private final @Nullable String errorType;
 
   KeyManagementException(Kind kind, String message) {
-    this(kind, message, List.of());
+    this(kind, message, List.of(), 0, null);
   }
 
   KeyManagementException(Kind kind, String message, List<String> missing) {
+    this(kind, message, missing, 0, null);
+  }
+
+  KeyManagementException(Kind kind, String message, int status, @Nullable String errorType) {
+    this(kind, message, List.of(), status, errorType);
+  }
+
+  private KeyManagementException(Kind kind, String message, List<String> missing, int status, @Nullable String errorType) {
     super(message);
     this.kind = kind;
     this.missing = List.copyOf(missing);
+    this.status = status;
+    this.errorType = errorType;
   }
 
   /**
@@ -56,5 +70,10 @@ public final class KeyManagementException extends RuntimeException {
    */
   public List<String> missing() {
     return missing;
+  }
+
+  /** Whether Elasticsearch answered with this status and {@code error.type}. */
+  boolean answered(int status, String type) {
+    return this.status == status && type.equals(errorType);
   }
 }

@@ -24,21 +24,13 @@ public enum ServerKeyRole {
     this.descriptorJson = descriptorJson;
   }
 
-  /**
-   * The role descriptor's name in the key.
-   *
-   * @return for example {@code apm_writer}
-   */
-  public String descriptorName() {
+  /** The role descriptor's name in the key, for example {@code apm_writer}. */
+  String descriptorName() {
     return descriptorName;
   }
 
-  /**
-   * The role descriptor, as JSON.
-   *
-   * @return the descriptor
-   */
-  public String descriptorJson() {
+  /** The role descriptor, as JSON. */
+  String descriptorJson() {
     return descriptorJson;
   }
 }

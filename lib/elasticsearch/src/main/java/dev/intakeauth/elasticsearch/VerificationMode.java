@@ -38,12 +38,8 @@ public enum VerificationMode {
     };
   }
 
-  /**
-   * The name used in settings.
-   *
-   * @return {@code full}, {@code certificate} or {@code none}
-   */
-  public String settingName() {
+  /** The name used in settings: {@code full}, {@code certificate} or {@code none}. */
+  String settingName() {
     return name().toLowerCase(Locale.ROOT);
   }
 }

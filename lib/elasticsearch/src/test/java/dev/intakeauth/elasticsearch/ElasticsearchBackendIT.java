@@ -9,7 +9,7 @@ import dev.intakeauth.AuthResult;
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.Privilege;
-import dev.intakeauth.testes.ElasticsearchNode;
+import dev.intakeauth.testelasticsearch.ElasticsearchNode;
 import dev.intakeauth.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -269,20 +269,20 @@ abstract class ElasticsearchBackendIT {
   @Order(8)
   void agentKeyLifecycleThroughTheJavaApi() {
     try (ApiKeyManager keys = admin()) {
-      ApiKeyManager.CreatedKey key = keys.createAgentKey("java-001", List.of(Privilege.EVENT_WRITE), "1d");
+      CreatedKey key = keys.createAgentKey("java-001", List.of(Privilege.EVENT_WRITE), "1d");
       assertThat(key.toString()).doesNotContain(key.apiKey());
       assertThat(key.expiration()).isBetween(java.time.Instant.now().plus(Duration.ofHours(23)), java.time.Instant.now().plus(Duration.ofHours(25)));
       assertThat(key.encoded()).isEqualTo(java.util.Base64.getEncoder().encodeToString((key.id() + ":" + key.apiKey()).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
 
-      List<ApiKeyManager.KeyInfo> byId = keys.info(ApiKeyManager.KeySelector.byId(key.id()), false);
+      List<KeyInfo> byId = keys.info(KeySelector.byId(key.id()), false);
       assertThat(byId).singleElement().satisfies(k -> {
         assertThat(k.name()).isEqualTo("java-001");
         assertThat(k.metadataApplication()).isEqualTo("apm");
         assertThat(k.username()).isEqualTo(es.username());
         assertThat(k.invalidated()).isFalse();
       });
-      assertThat(keys.info(ApiKeyManager.KeySelector.byName("java-001"), true)).extracting(ApiKeyManager.KeyInfo::id).contains(key.id());
-      assertThat(keys.agentKeys(true)).extracting(ApiKeyManager.KeyInfo::id).contains(key.id());
+      assertThat(keys.info(KeySelector.byName("java-001"), true)).extracting(KeyInfo::id).contains(key.id());
+      assertThat(keys.agentKeys(true)).extracting(KeyInfo::id).contains(key.id());
 
       assertThat(keys.verify(key.credential(), List.of())).containsExactly(
           java.util.Map.entry(Privilege.AGENT_CONFIG_READ, false), java.util.Map.entry(Privilege.EVENT_WRITE, true),
@@ -290,20 +290,20 @@ abstract class ElasticsearchBackendIT {
       AuthResult viaBackend = authenticator(cache().build()).authenticate(key.credential().authorizationValue());
       assertThat(((AuthResult.Authenticated) viaBackend).privileges()).containsExactly(Privilege.EVENT_WRITE);
 
-      ApiKeyManager.Invalidation inv = keys.invalidate(ApiKeyManager.KeySelector.byName("java-001"));
+      Invalidation inv = keys.invalidate(KeySelector.byName("java-001"));
       assertThat(inv.invalidated()).contains(key.id());
       assertThat(inv.errorCount()).isZero();
       // Elasticsearch skips keys that are invalid already: a second invalidation is a no-op, not an error
-      ApiKeyManager.Invalidation again = keys.invalidate(ApiKeyManager.KeySelector.byId(key.id()));
+      Invalidation again = keys.invalidate(KeySelector.byId(key.id()));
       assertThat(again.invalidated()).isEmpty();
       assertThat(again.errorCount()).isZero();
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> keys.verify(key.credential(), List.of(Privilege.EVENT_WRITE)))
           .isInstanceOfSatisfying(KeyManagementException.class, e -> assertThat(e.kind()).isEqualTo(KeyManagementException.Kind.INVALID_CREDENTIALS));
       assertThat(authenticator(cache().build()).authenticate(key.credential().authorizationValue())).isInstanceOf(AuthResult.Unauthorized.class);
-      assertThat(keys.info(ApiKeyManager.KeySelector.byId(key.id()), true)).isEmpty();
-      assertThat(keys.info(ApiKeyManager.KeySelector.byName("no-such-key-name"), false)).isEmpty();
+      assertThat(keys.info(KeySelector.byId(key.id()), true)).isEmpty();
+      assertThat(keys.info(KeySelector.byName("no-such-key-name"), false)).isEmpty();
 
-      ApiKeyManager.CreatedKey all = keys.createAgentKey("java-all", List.of(), null);
+      CreatedKey all = keys.createAgentKey("java-all", List.of(), null);
       assertThat(all.expiration()).isNull();
       assertThat(keys.verify(all.credential(), List.of()).values()).containsOnly(true);
     }
@@ -315,8 +315,8 @@ abstract class ElasticsearchBackendIT {
     try (ApiKeyManager keys = admin()) {
       assertThatKind(() -> keys.createAgentKey("x", List.of(Privilege.of("made:up")), null), KeyManagementException.Kind.INVALID_ARGUMENT);
       assertThatKind(() -> keys.createAgentKey("x", List.of(), "tomorrow"), KeyManagementException.Kind.INVALID_ARGUMENT);
-      assertThatKind(() -> keys.info(new ApiKeyManager.KeySelector(null, null), false), KeyManagementException.Kind.INVALID_ARGUMENT);
-      assertThatKind(() -> keys.info(new ApiKeyManager.KeySelector("a", "b"), false), KeyManagementException.Kind.INVALID_ARGUMENT);
+      assertThatKind(() -> keys.info(new KeySelector(null, null), false), KeyManagementException.Kind.INVALID_ARGUMENT);
+      assertThatKind(() -> keys.info(new KeySelector("a", "b"), false), KeyManagementException.Kind.INVALID_ARGUMENT);
     }
     try (ApiKeyManager wrong = as(es.username(), "not-the-password")) {
       assertThatKind(() -> wrong.createAgentKey("x", List.of(), null), KeyManagementException.Kind.UNAUTHORIZED);
@@ -356,7 +356,7 @@ abstract class ElasticsearchBackendIT {
     assertThat(role.json().path("apm_agent_key_role").path("applications").toString()).contains("feature_apm.all").contains("sourcemap:write");
     assertThat(es.request("PUT", "/_security/user/key_maker", "{\"password\":\"key-maker-pw\",\"roles\":[\"apm_agent_key_role\"]}").status()).isEqualTo(200);
     try (ApiKeyManager maker = as("key_maker", "key-maker-pw")) {
-      ApiKeyManager.CreatedKey key = maker.createAgentKey("made-by-manager", List.of(), null);
+      CreatedKey key = maker.createAgentKey("made-by-manager", List.of(), null);
       assertThat(maker.verify(key.credential(), List.of()).values()).containsOnly(true);
     }
   }
@@ -365,9 +365,9 @@ abstract class ElasticsearchBackendIT {
   @Order(9)
   void serverKeysCarryTheirRoleDescriptorsAndTheBeatsFormat() {
     try (ApiKeyManager keys = admin()) {
-      ApiKeyManager.CreatedKey writer = keys.createServerKey("apm_host001", List.of(), "30d");
+      CreatedKey writer = keys.createServerKey("apm_host001", List.of(), "30d");
       assertThat(writer.beatsFormat()).isEqualTo(writer.id() + ":" + writer.apiKey());
-      ApiKeyManager.CreatedKey monitoring = keys.createServerKey("apm_monitor001", List.of(ServerKeyRole.MONITORING), null);
+      CreatedKey monitoring = keys.createServerKey("apm_monitor001", List.of(ServerKeyRole.MONITORING), null);
       String ask = "{\"index\":[{\"names\":[\"traces-apm-default\"],\"privileges\":[\"create_doc\"]},{\"names\":[\".monitoring-beats-8\"],\"privileges\":[\"create_doc\"]}]}";
       ElasticsearchNode.Response w = es.request("ApiKey " + writer.encoded(), "POST", "/_security/user/_has_privileges", ask);
       assertThat(w.json().path("index").path("traces-apm-default").path("create_doc").asBoolean()).isTrue();

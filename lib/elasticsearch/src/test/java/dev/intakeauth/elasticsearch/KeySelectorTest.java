@@ -9,18 +9,18 @@ class KeySelectorTest {
 
   @Test
   void aBlankIdOrNameCountsAsNotGiven() {
-    ApiKeyManager.KeySelector byName = new ApiKeyManager.KeySelector(" ", "java-001");
+    KeySelector byName = new KeySelector(" ", "java-001");
     assertThat(byName.id()).isNull();
     assertThat(byName.name()).isEqualTo("java-001");
-    ApiKeyManager.KeySelector byId = new ApiKeyManager.KeySelector("abc", "");
+    KeySelector byId = new KeySelector("abc", "");
     assertThat(byId.id()).isEqualTo("abc");
     assertThat(byId.name()).isNull();
   }
 
   @Test
   void exactlyOneIsRequired() {
-    assertThatThrownBy(() -> new ApiKeyManager.KeySelector(null, " ")).isInstanceOf(KeyManagementException.class)
+    assertThatThrownBy(() -> new KeySelector(null, " ")).isInstanceOf(KeyManagementException.class)
         .hasMessage("give either a key id or a key name (exactly one)");
-    assertThatThrownBy(() -> new ApiKeyManager.KeySelector("a", "b")).isInstanceOf(KeyManagementException.class);
+    assertThatThrownBy(() -> new KeySelector("a", "b")).isInstanceOf(KeyManagementException.class);
   }
 }

@@ -2,7 +2,7 @@ package dev.intakeauth.examples.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.intakeauth.testes.ElasticsearchNode;
+import dev.intakeauth.testelasticsearch.ElasticsearchNode;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

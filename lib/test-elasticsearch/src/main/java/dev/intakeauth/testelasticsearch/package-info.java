@@ -1,5 +1,5 @@
 /** A real, secured Elasticsearch for the project's integration tests. */
 @NullMarked
-package dev.intakeauth.testes;
+package dev.intakeauth.testelasticsearch;
 
 import org.jspecify.annotations.NullMarked;

@@ -1,8 +1,9 @@
-package dev.intakeauth.testes;
+package dev.intakeauth.testelasticsearch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.intakeauth.internal.Base64Credentials;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,13 +21,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -48,22 +46,18 @@ import org.jspecify.annotations.Nullable;
  * {@link #close()} and, whatever happens to the tests, by a JVM shutdown hook.
  *
  * <p>The zips are looked up in the folder named by the system property
- * {@value #ZIPS_PROPERTY} (default {@code target/elasticsearch-zips}), as
+ * {@code intakeauth.elasticsearch.zips} (default {@code target/elasticsearch-zips}), as
  * {@code elasticsearch-<version>.zip}.
  */
 public final class ElasticsearchNode implements AutoCloseable {
 
-  /** The versions the project is tested against. */
-  public static final List<String> VERSIONS = List.of("7.17.10", "8.15.0");
-
   /** The system property naming the folder with the distribution zips. */
-  public static final String ZIPS_PROPERTY = "intakeauth.elasticsearch.zips";
+  private static final String ZIPS_PROPERTY = "intakeauth.elasticsearch.zips";
 
-  private static final Map<String, ElasticsearchNode> SHARED = new ConcurrentHashMap<>();
   private static final List<ElasticsearchNode> ALL = new ArrayList<>();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PLUGIN_NAME = "intake-auth-email-analysis";
-  private static final String PLUGIN_CLASS = "dev.intakeauth.testes.plugin.EmailAnalysisPlugin";
+  private static final String PLUGIN_CLASS = "dev.intakeauth.testelasticsearch.plugin.EmailAnalysisPlugin";
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(ElasticsearchNode::closeAll, "stop-elasticsearch"));
@@ -106,7 +100,7 @@ public final class ElasticsearchNode implements AutoCloseable {
   /**
    * Starts a node of this version, owned by the caller.
    *
-   * @param version one of {@link #VERSIONS}
+   * @param version a version whose zip the build fetched, such as {@code 8.15.0}
    * @return the running node
    */
   public static ElasticsearchNode start(String version) {
@@ -118,25 +112,6 @@ public final class ElasticsearchNode implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while starting Elasticsearch " + version, e);
     }
-  }
-
-  /**
-   * The node of this version shared by every test class in this JVM, started on first use.
-   *
-   * @param version one of {@link #VERSIONS}
-   * @return the running node
-   */
-  public static ElasticsearchNode shared(String version) {
-    return SHARED.computeIfAbsent(version, ElasticsearchNode::start);
-  }
-
-  /**
-   * The version.
-   *
-   * @return for example {@code 8.15.0}
-   */
-  public String version() {
-    return version;
   }
 
   /**
@@ -175,13 +150,9 @@ public final class ElasticsearchNode implements AutoCloseable {
     return password;
   }
 
-  /**
-   * The superuser's {@code Authorization} value.
-   *
-   * @return {@code Basic ...}
-   */
-  public String basicAuth() {
-    return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+  /** The superuser's {@code Authorization} value. */
+  private String basicAuth() {
+    return "Basic " + Base64Credentials.encode(username, password);
   }
 
   /**
@@ -217,7 +188,7 @@ public final class ElasticsearchNode implements AutoCloseable {
      * @return {@code base64(id:api_key)}
      */
     public String encoded() {
-      return Base64.getEncoder().encodeToString((id + ":" + apiKey).getBytes(StandardCharsets.UTF_8));
+      return Base64Credentials.encode(id, apiKey);
     }
 
     @Override
@@ -363,7 +334,6 @@ public final class ElasticsearchNode implements AutoCloseable {
   @Override
   public synchronized void close() {
     stop();
-    SHARED.remove(version, this);
     deleteTree(home);
   }
 
@@ -484,7 +454,7 @@ public final class ElasticsearchNode implements AutoCloseable {
     }
     Path work = Files.createTempDirectory("intake-auth-es-plugin-");
     try {
-      Path src = work.resolve("src/dev/intakeauth/testes/plugin/EmailAnalysisPlugin.java");
+      Path src = work.resolve("src/dev/intakeauth/testelasticsearch/plugin/EmailAnalysisPlugin.java");
       Files.createDirectories(src.getParent());
       try (InputStream in = ElasticsearchNode.class.getResourceAsStream("EmailAnalysisPlugin.java.txt")) {
         if (in == null) {
