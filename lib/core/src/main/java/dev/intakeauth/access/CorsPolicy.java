@@ -1,5 +1,6 @@
 package dev.intakeauth.access;
 
+import dev.intakeauth.internal.LogSafe;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -70,7 +71,7 @@ public final class CorsPolicy {
       Objects.requireNonNull(h, "header");
       String name = h.strip();
       if (!TOKEN.matcher(name).matches()) {
-        throw new IllegalArgumentException("an allowed header must be a header name (letters, digits and -), not '" + printable(name) + "'");
+        throw new IllegalArgumentException("an allowed header must be a header name (letters, digits and -), not '" + LogSafe.text(name) + "'");
       }
       if (headers.stream().noneMatch(name::equalsIgnoreCase)) {
         headers.add(name);
@@ -191,11 +192,6 @@ public final class CorsPolicy {
     return g == glob.length();
   }
 
-  private static String printable(String s) {
-    StringBuilder b = new StringBuilder();
-    s.codePoints().limit(64).forEach(c -> b.append(c < 0x20 || c == 0x7f ? '?' : Character.toString(c)));
-    return b.toString();
-  }
 
   @Override
   public boolean equals(@Nullable Object o) {

@@ -12,6 +12,7 @@ import dev.intakeauth.access.RouteTable;
 import dev.intakeauth.anonymous.AnonymousPolicy;
 import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import dev.intakeauth.anonymous.ClientAddressResolver;
+import dev.intakeauth.internal.Require;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -440,10 +441,7 @@ public final class IntakeAuthFilter implements Filter {
      * @return this builder
      */
     public Builder asyncTimeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("the async timeout must be positive");
-      }
-      this.asyncTimeout = timeout;
+      this.asyncTimeout = Require.positive(timeout, "asyncTimeout");
       return this;
     }
 
