@@ -11,7 +11,7 @@ import java.util.Objects;
  * <p>The id is not secret and may be logged; the secret and the encoded value are, and
  * {@link #toString()} shows only the id.
  */
-public final class ApiKeyCredential implements Credential {
+public final class ApiKeyCredential extends Credential {
 
   private final String id;
   private final String encoded;

@@ -1,14 +1,13 @@
 package dev.intakeauth;
 
 import dev.intakeauth.internal.ConstantTime;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
  * A secret token sent as {@code Authorization: Bearer <token>}. The token is held as given; its
  * {@link #toString()} never shows it.
  */
-public final class BearerToken implements Credential {
+public final class BearerToken extends Credential {
 
   private final String token;
 
@@ -26,23 +25,12 @@ public final class BearerToken implements Credential {
     return "Bearer";
   }
 
-  /**
-   * The token's UTF-8 bytes, a fresh copy the caller may clear.
-   *
-   * @return the secret token's bytes
-   */
-  public byte[] tokenBytes() {
-    return token.getBytes(StandardCharsets.UTF_8);
-  }
-
   /** 1 if this is the configured token, else 0, in time that depends only on its length. */
   int matchBit(char[] expected) {
-    char[] presented = java.util.Arrays.copyOf(token.toCharArray(), Math.max(token.length(), expected.length));
-    try {
-      return ConstantTime.equalsBit(expected, presented, token.length());
-    } finally {
-      java.util.Arrays.fill(presented, '\0');
+    if (token.isEmpty()) {
+      return expected.length == 0 ? 1 : 0;
     }
+    return ConstantTime.equalsBit(expected, token, 0, token.length());
   }
 
   /**

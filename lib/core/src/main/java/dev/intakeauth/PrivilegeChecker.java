@@ -1,6 +1,6 @@
 package dev.intakeauth;
 
-import java.time.Duration;
+import dev.intakeauth.internal.Retry;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.jspecify.annotations.Nullable;
@@ -81,6 +81,6 @@ public interface PrivilegeChecker {
    */
   static CheckResult.Unavailable unavailable(Throwable failure) {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    return new CheckResult.Unavailable("backend failed: " + cause.getClass().getName(), Duration.ofSeconds(1));
+    return new CheckResult.Unavailable(Retry.MINIMUM, "backend failed: " + cause.getClass().getName());
   }
 }

@@ -18,8 +18,8 @@ class AuthenticatorTest {
   private final InMemoryKeyStore.NewKey writer = InMemoryKeyStore.generateKey("writer", List.of(Privilege.EVENT_WRITE), null);
   private final InMemoryKeyStore.NewKey everything = InMemoryKeyStore.generateKey("all", ALL, null);
   private final InMemoryKeyStore.NewKey nothing = InMemoryKeyStore.generateKey("none", List.of(), null);
-  private final InMemoryKeyStore store =
-      InMemoryKeyStore.builder().add(writer.stored()).add(everything.stored()).add(nothing.stored()).build();
+  private final CachingPrivilegeChecker store = CachingPrivilegeChecker.builder(
+      InMemoryKeyStore.builder().add(writer.stored()).add(everything.stored()).add(nothing.stored()).build()).build();
 
   private static Unauthorized unauthorized(AuthResult r) {
     assertThat(r).isInstanceOf(Unauthorized.class);
@@ -66,7 +66,7 @@ class AuthenticatorTest {
     assertThat(r.authorize(Privilege.AGENT_CONFIG_READ))
         .isEqualTo(new AuthResult.Forbidden("unauthorized: API Key not permitted action \"config_agent:read\""));
     assertThat(r.authorize(Privilege.AGENT_CONFIG_READ).status()).isEqualTo(403);
-    assertThat(auth.authorize(List.of(everything.credential().authorizationValue()), Privilege.SOURCEMAP_WRITE))
+    assertThat(auth.authenticate(List.of(everything.credential().authorizationValue())).authorize(Privilege.SOURCEMAP_WRITE))
         .isInstanceOf(Authenticated.class);
   }
 
@@ -136,7 +136,7 @@ class AuthenticatorTest {
   void customApplicationPrivileges() {
     ApplicationPrivileges app = ApplicationPrivileges.of("otel", "*", "traces:write", "metrics:write");
     InMemoryKeyStore keys = InMemoryKeyStore.builder().addSecret("k", "s", List.of(Privilege.of("traces:write"), Privilege.EVENT_WRITE)).build();
-    Authenticator auth = Authenticator.builder().privileges(app).apiKeys(keys).build();
+    Authenticator auth = Authenticator.builder().privileges(app).apiKeys(CachingPrivilegeChecker.builder(keys).build()).build();
     AuthResult r = auth.authenticate(ApiKeyCredential.of("k", "s").authorizationValue());
     assertThat(r).isEqualTo(new Authenticated(AuthMethod.API_KEY, Set.of(Privilege.of("traces:write")), "k", null));
     assertThat(r.authorize(app.privilege("metrics:write")))
@@ -154,7 +154,7 @@ class AuthenticatorTest {
     PrivilegeChecker nulls = (c, s) -> CompletableFuture.completedFuture(null);
     String header = writer.credential().authorizationValue();
     for (PrivilegeChecker backend : List.of(throwing, failing, nulls)) {
-      Authenticator auth = Authenticator.builder().apiKeys(backend).build();
+      Authenticator auth = Authenticator.builder().apiKeys(CachingPrivilegeChecker.builder(backend).build()).build();
       AuthResult sync = auth.authenticate(header);
       AuthResult async = auth.authenticateAsync(List.of(header)).join();
       for (AuthResult r : List.of(sync, async)) {

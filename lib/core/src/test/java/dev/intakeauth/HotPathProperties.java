@@ -2,9 +2,15 @@ package dev.intakeauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.intakeauth.internal.CacheKey;
+import dev.intakeauth.internal.Sha256;
+import dev.intakeauth.internal.TokenScratch;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -72,8 +78,88 @@ class HotPathProperties {
   void aGrantedAnswerIsServedByTheHotPathUntilItsRefreshIsDue() {
     ApiKeyCredential writer = ApiKeyCredential.of("writer", SECRET);
     assertThat(auth.authenticate(writer.authorizationValue())).isInstanceOf(AuthResult.Authenticated.class);
-    byte[] digest = dev.intakeauth.internal.Sha256.digest(writer.encoded());
-    assertThat(checker.cachedResult(digest, ApplicationPrivileges.APM)).isInstanceOf(AuthResult.Authenticated.class);
+    CacheKey key = CacheKey.of(writer.encoded(), writer.id(), ApplicationPrivileges.APM);
+    assertThat(checker.cachedOutcome(key)).isInstanceOf(AuthResult.Authenticated.class);
+    // The lookup-only key of the request path (no key id) finds the same entry.
+    byte[] digest = Sha256.digest(writer.encoded());
+    assertThat(checker.cachedOutcome(CacheKey.ofDigest(digest, ApplicationPrivileges.APM))).isSameAs(checker.cachedOutcome(key));
+  }
+
+  @Property(tries = 500)
+  void aFastPathMissGetsTheSameAnswerAsTheFullPathAndHashesTheTokenOnce(@ForAll("apiKeyLike") String value) {
+    // Fresh caches, so that the single value misses on the fast path and the pair misses on the full one.
+    Authenticator fresh = Authenticator.builder().secretToken("t0ken").apiKeys(cacheWithoutHashing()).build();
+    Authenticator other = Authenticator.builder().secretToken("t0ken").apiKeys(cacheWithoutHashing()).build();
+    TokenScratch scratch = TokenScratch.get();
+    long before = scratch.digests();
+    AuthResult fast = fresh.authenticate(List.of(value));
+    long fastDigests = scratch.digests() - before;
+    before = scratch.digests();
+    AuthResult full = other.authenticate(List.of(value, value));
+    long fullDigests = scratch.digests() - before;
+    assertThat(fast).isEqualTo(full);
+    boolean apiKey = AuthorizationHeader.parse(List.of(value), 1024) instanceof AuthorizationHeader.Present p
+        && p.credential() instanceof ApiKeyCredential;
+    // Every API key that parses is hashed exactly once on either path; the fast path may also hash a
+    // value whose characters are base64 but which does not parse, never twice.
+    assertThat(fullDigests).isEqualTo(apiKey ? 1 : 0);
+    if (apiKey) {
+      assertThat(fastDigests).isEqualTo(1);
+    } else {
+      assertThat(fastDigests).isLessThanOrEqualTo(1);
+    }
+    assertThat(fresh.authenticateAsync(List.of(value)).join()).isEqualTo(full);
+  }
+
+  @Test
+  void aMissAndAHitEachHashTheTokenOnce() {
+    CachingPrivilegeChecker counted = cacheWithoutHashing();
+    Authenticator fresh = Authenticator.builder().apiKeys(counted).build();
+    String value = ApiKeyCredential.of("writer", SECRET).authorizationValue();
+    TokenScratch scratch = TokenScratch.get();
+    for (int i = 0; i < 3; i++) {
+      long before = scratch.digests();
+      assertThat(fresh.authenticate(value)).isInstanceOf(AuthResult.Authenticated.class);
+      assertThat(scratch.digests() - before).as("request %d", i).isEqualTo(1);
+    }
+    assertThat(counted.backendCalls()).isEqualTo(1);
+  }
+
+  @Test
+  void aPlainLookingValueThatIsNotCanonicalBase64NeverHitsTheCache() {
+    ApiKeyCredential reader = ApiKeyCredential.of("reader", SECRET);
+    String encoded = reader.encoded();
+    assertThat(encoded).endsWith("=");
+    assertThat(auth.authenticate(reader.authorizationValue())).isInstanceOf(AuthResult.Authenticated.class);
+    long calls = checker.backendCalls();
+    // Each character replaced by one beyond Latin-1 whose low byte is that very character: a copy
+    // that kept only low bytes would hash the cached key's text.
+    for (int i = 0; i < encoded.length(); i++) {
+      String hostile = encoded.substring(0, i) + (char) (0x100 | encoded.charAt(i)) + encoded.substring(i + 1);
+      assertThat(auth.authenticate("ApiKey " + hostile)).as("at %d", i).isEqualTo(improperlyEncoded());
+    }
+    // Base64 characters only, but not the canonical encoding: pad bits set, padding dropped or doubled.
+    int lastData = encoded.indexOf('=') - 1;
+    String padBitsSet = encoded.substring(0, lastData) + (char) (encoded.charAt(lastData) + 1) + encoded.substring(lastData + 1);
+    for (String variant : List.of(padBitsSet, encoded.replace("=", ""), encoded + "==", "=" + encoded.substring(1))) {
+      assertThat(auth.authenticate("ApiKey " + variant)).as(variant).isEqualTo(improperlyEncoded());
+    }
+    assertThat(checker.backendCalls()).isEqualTo(calls);
+  }
+
+  private static AuthResult improperlyEncoded() {
+    return new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.IMPROPERLY_ENCODED, AuthorizationHeader.IMPROPERLY_ENCODED_MESSAGE);
+  }
+
+  /** The keys of {@link #checker} behind a backend that compares encoded texts, so that it hashes nothing itself. */
+  private static CachingPrivilegeChecker cacheWithoutHashing() {
+    Map<String, CheckResult> answers = Map.of(
+        ApiKeyCredential.of("writer", SECRET).encoded(), new CheckResult.Granted(Set.of(Privilege.EVENT_WRITE), null),
+        ApiKeyCredential.of("reader", SECRET).encoded(), new CheckResult.Granted(Set.of(Privilege.AGENT_CONFIG_READ), null),
+        ApiKeyCredential.of("nothing", SECRET).encoded(), new CheckResult.Granted(Set.of(), null));
+    PrivilegeChecker backend =
+        (credential, scope) -> CompletableFuture.completedFuture(answers.getOrDefault(credential.encoded(), CheckResult.UNKNOWN_KEY));
+    return CachingPrivilegeChecker.builder(backend).executor(Runnable::run).build();
   }
 
   @Provide

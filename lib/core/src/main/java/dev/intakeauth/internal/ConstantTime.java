@@ -9,26 +9,29 @@ public final class ConstantTime {
   private ConstantTime() {}
 
   /**
-   * 1 if {@code presented[0, length)} equals {@code expected}, else 0, computed without a branch on
-   * the outcome, so that a caller can pick its answer by index and spend the same time on a match as
-   * on a mismatch. Every character of {@code expected} is compared with the character at the same
-   * index of {@code presented}, whatever {@code length} is (beyond it, {@code presented} holds
-   * whatever it holds, and the length difference alone makes the answer 0). Allocates nothing.
+   * 1 if {@code presented[from, from + length)} equals {@code expected}, else 0, computed without a
+   * branch on the outcome, so that a caller can pick its answer by index and spend the same time on a
+   * match as on a mismatch. Every character of {@code expected} is compared with a presented
+   * character: the one at the same index, or the last one when fewer were presented (the length
+   * difference alone then makes the answer 0). Reads the characters in place and allocates nothing.
    *
    * @param expected the secret
-   * @param presented the presented characters, in an array at least as long as {@code expected}
-   * @param length how many characters were presented
+   * @param presented the text that holds the presented characters
+   * @param from where they start
+   * @param length how many characters were presented; at least 1
    * @return 1 if equal, else 0
-   * @throws IllegalArgumentException if {@code presented} is shorter than {@code expected}
+   * @throws IllegalArgumentException if {@code length} is less than 1
    */
-  public static int equalsBit(char[] expected, char[] presented, int length) {
-    int n = expected.length;
-    if (presented.length < n) {
-      throw new IllegalArgumentException("the presented array must be at least as long as the secret");
+  public static int equalsBit(char[] expected, String presented, int from, int length) {
+    if (length < 1) {
+      throw new IllegalArgumentException("at least one character must be presented");
     }
+    int n = expected.length;
+    int last = from + length - 1;
     int diff = n ^ length;
     for (int i = 0; i < n; i++) {
-      diff |= expected[i] ^ presented[i];
+      // Math.min compiles to a conditional move, not a branch.
+      diff |= expected[i] ^ presented.charAt(Math.min(from + i, last));
     }
     // diff is never negative: 1 when it is 0, else 0.
     return (diff - 1) >>> 31;

@@ -2,10 +2,12 @@ package dev.intakeauth.internal;
 
 import java.security.DigestException;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 
 /**
- * Per-thread buffers for the hot paths: a header's token is copied here, then scanned, compared or
- * hashed as plain {@code char}s and bytes, so that a request allocates nothing.
+ * The per-thread working memory of the request path: the one SHA-256 digest of the thread, a byte
+ * buffer a token is written to, and the 32-byte buffer its digest is written to, so that a request
+ * allocates nothing.
  *
  * <p>The buffers are not zeroed after use: the same token stays in the request's header string and
  * in the container's own pooled buffers for as long as the container keeps them, so zeroing this
@@ -13,50 +15,43 @@ import java.security.MessageDigest;
  */
 public final class TokenScratch {
 
+  /** The length of a SHA-256 digest, in bytes. */
+  public static final int SHA256_LENGTH = 32;
+
   private static final ThreadLocal<TokenScratch> PER_THREAD = ThreadLocal.withInitial(TokenScratch::new);
 
-  private final MessageDigest sha256 = Sha256.newDigest();
-  private final byte[] digest = new byte[Sha256.LENGTH];
-  private char[] chars = new char[256];
+  private final MessageDigest sha256;
+  private final byte[] digest = new byte[SHA256_LENGTH];
   private byte[] bytes = new byte[256];
+  private long digests;
 
-  private TokenScratch() {}
+  private TokenScratch() {
+    try {
+      sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  }
 
   /**
-   * This thread's buffers.
+   * This thread's scratch.
    *
-   * @return the buffers; use them on this thread only, and not across calls that may use them too
+   * @return the scratch; use it on this thread only, and not across calls that may use it too
    */
   public static TokenScratch get() {
     return PER_THREAD.get();
   }
 
   /**
-   * Copies {@code text[from, to)} to the start of the character buffer, growing both buffers to at
-   * least {@code minCapacity} and the token's length.
+   * The byte buffer, grown to hold at least {@code length} bytes.
    *
-   * @param text the header value
-   * @param from where the token starts
-   * @param to where it ends (exclusive)
-   * @param minCapacity the least length the buffers must have (a secret's length, for a comparison)
-   * @return the character buffer
+   * @param length how many bytes the caller writes
+   * @return the buffer
    */
-  public char[] copy(String text, int from, int to, int minCapacity) {
-    int need = Math.max(to - from, minCapacity);
-    if (chars.length < need) {
-      chars = new char[Math.max(need, chars.length * 2)];
-      bytes = new byte[chars.length];
+  public byte[] bytes(int length) {
+    if (bytes.length < length) {
+      bytes = new byte[Math.max(length, bytes.length * 2)];
     }
-    text.getChars(from, to, chars, 0);
-    return chars;
-  }
-
-  /**
-   * The byte buffer, as long as the character buffer, for a caller that converts the characters.
-   *
-   * @return the byte buffer
-   */
-  public byte[] bytes() {
     return bytes;
   }
 
@@ -68,13 +63,34 @@ public final class TokenScratch {
    * @return the digest buffer
    */
   public byte[] sha256(int length) {
+    digests++;
     try {
       // No reset first: digest() leaves the digest reset, and update() of an array cannot fail midway.
       sha256.update(bytes, 0, length);
-      sha256.digest(digest, 0, Sha256.LENGTH);
+      sha256.digest(digest, 0, SHA256_LENGTH);
       return digest;
     } catch (DigestException e) {
-      throw new IllegalStateException("SHA-256 writes " + Sha256.LENGTH + " bytes", e);
+      throw new IllegalStateException("SHA-256 writes " + SHA256_LENGTH + " bytes", e);
     }
+  }
+
+  /**
+   * The SHA-256 of {@code input}, in a new array, with this thread's digest.
+   *
+   * @param input the bytes
+   * @return 32 new bytes
+   */
+  public byte[] sha256Of(byte[] input) {
+    digests++;
+    return sha256.digest(input);
+  }
+
+  /**
+   * How many digests this thread has computed; a seam for tests that a request hashes its token once.
+   *
+   * @return the count since the thread first used its scratch
+   */
+  public long digests() {
+    return digests;
   }
 }
