@@ -8,6 +8,7 @@ import dev.intakeauth.ApplicationPrivileges;
 import dev.intakeauth.AuthMethod;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.Authenticator;
+import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.CheckResult;
 import dev.intakeauth.Privilege;
 import java.time.Duration;
@@ -21,11 +22,13 @@ class FakesTest {
   @Test
   void fakeCheckerGrantsWhatTheTestSaysToTheExactCredential() {
     FakePrivilegeChecker keys = new FakePrivilegeChecker().grant(TestCredentials.API_KEY, "alice", List.of(Privilege.EVENT_WRITE));
-    Authenticator auth = Authenticator.builder().apiKeys(keys).build();
+    CachingPrivilegeChecker cached = CachingPrivilegeChecker.builder(keys).build();
+    Authenticator auth = Authenticator.builder().apiKeys(cached).build();
     assertThat(auth.authenticate(TestCredentials.API_KEY.authorizationValue()))
         .isEqualTo(new AuthResult.Authenticated(AuthMethod.API_KEY, Set.of(Privilege.EVENT_WRITE), "test-key-id", "alice"));
     assertThat(auth.authenticate(TestCredentials.API_KEY_WRONG_SECRET.authorizationValue())).isInstanceOf(AuthResult.Unauthorized.class);
     keys.revoke(TestCredentials.API_KEY);
+    cached.invalidateAll();
     assertThat(auth.authenticate(TestCredentials.API_KEY.authorizationValue())).isInstanceOf(AuthResult.Unauthorized.class);
     assertThat(keys.calls()).isEqualTo(3);
   }

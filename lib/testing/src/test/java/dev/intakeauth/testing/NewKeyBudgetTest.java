@@ -133,7 +133,7 @@ class NewKeyBudgetTest {
     }
     CheckResult refused = checker.check(newKey(), APM, SPRAYER);
     assertThat(refused).isInstanceOfSatisfying(CheckResult.Unavailable.class, u -> {
-      assertThat(u.reason()).contains("10 new API keys per minute for one client").contains("intake-auth.api_key.limit_per_client");
+      assertThat(u.detail()).contains("10 new API keys per minute for one client").contains("intake-auth.api_key.limit_per_client");
       assertThat(u.retryAfter()).isEqualTo(Duration.ofSeconds(6));
     });
     assertThat(checker.check(newKey(), APM, "198.51.100.1")).isEqualTo(WRITE);
@@ -152,7 +152,7 @@ class NewKeyBudgetTest {
     }
     for (int i = 0; i < 5; i++) {
       assertThat(checker.check(newKey(), APM, "10.0.1.1")).isInstanceOfSatisfying(CheckResult.Unavailable.class,
-          u -> assertThat(u.reason()).contains("over the budget of 10"));
+          u -> assertThat(u.detail()).contains("over the budget of 10"));
     }
     clock.advance(Duration.ofSeconds(12));
     assertThat(checker.check(newKey(), APM, "10.0.1.1")).isEqualTo(WRITE);
