@@ -50,11 +50,6 @@ public final class ApiKeyCredential extends Credential {
     return new ApiKeyCredential(id, encoded, secretOffset);
   }
 
-  @Override
-  public String scheme() {
-    return "ApiKey";
-  }
-
   /**
    * The API key id: the decoded bytes before the first {@code :}. Not secret.
    *

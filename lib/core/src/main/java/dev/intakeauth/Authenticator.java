@@ -125,18 +125,8 @@ public final class Authenticator {
   }
 
   /**
-   * Authenticates one request without blocking: the future is already complete unless an API key
-   * has to be looked up in its backend.
-   *
-   * @param authorizationValues every value of the request's {@code Authorization} header
-   * @return the result; never completes exceptionally
-   */
-  public CompletableFuture<AuthResult> authenticateAsync(List<String> authorizationValues) {
-    return authenticateAsync(authorizationValues, null);
-  }
-
-  /**
-   * Authenticates one request from an identified client without blocking; see
+   * Authenticates one request from an identified client without blocking: the future is already
+   * complete unless an API key has to be looked up in its backend. See
    * {@link #authenticate(List, String)} for what the client identity is for.
    *
    * @param authorizationValues every value of the request's {@code Authorization} header
@@ -151,16 +141,7 @@ public final class Authenticator {
     Lookup lookup = (Lookup) step;
     return Objects.requireNonNull(apiKeys)
         .checkAsync(lookup.key, lookup.credential, client)
-        .handle((result, failure) -> toResult(lookup, failure == null ? result : PrivilegeChecker.unavailable(failure)));
-  }
-
-  /**
-   * The application privileges this authenticator works with.
-   *
-   * @return the privileges
-   */
-  public ApplicationPrivileges privileges() {
-    return privileges;
+        .thenApply(result -> toResult(lookup, result));
   }
 
   /**

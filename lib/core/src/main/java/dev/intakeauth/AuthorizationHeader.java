@@ -36,42 +36,34 @@ public final class AuthorizationHeader {
       "authentication failed: missing or improperly formatted Authorization header: " + EXPECTED;
 
   /** Message for an {@code ApiKey} token that is not base64. */
-  public static final String IMPROPERLY_ENCODED_MESSAGE =
+  private static final String IMPROPERLY_ENCODED_MESSAGE =
       "authentication failed: improperly encoded ApiKey credentials: expected base64(ID:APIKey)";
 
   /** Message for an {@code ApiKey} token whose decoded value is not {@code id:secret}. */
-  public static final String IMPROPERLY_FORMATTED_MESSAGE =
+  private static final String IMPROPERLY_FORMATTED_MESSAGE =
       "authentication failed: improperly formatted ApiKey credentials: expected base64(ID:APIKey)";
 
   /** Message for a header value over the maximum length. */
-  public static final String TOO_LONG_MESSAGE =
+  private static final String TOO_LONG_MESSAGE =
       "authentication failed: Authorization header exceeds the maximum length";
 
   /** Message for differing duplicate headers. */
-  public static final String CONFLICTING_MESSAGE =
+  private static final String CONFLICTING_MESSAGE =
       "invalid request: multiple differing Authorization headers";
 
   private static final int MAX_ECHOED_SCHEME = 32;
 
-  private static final String BASE64_ALPHABET_AND_PAD = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
-
-  /** The characters of base64 and its padding, one bit each: characters 0-63, then 64-127. */
-  private static final long BASE64_OR_PAD_LOW;
-
-  private static final long BASE64_OR_PAD_HIGH;
+  /**
+   * 0 for each base64 character and {@code =}, 1 for every other Latin-1 character: one load per
+   * character, with no branch, where arithmetic on bit masks costs several times as much.
+   */
+  private static final byte[] NOT_BASE64_OR_PAD = new byte[256];
 
   static {
-    long low = 0;
-    long high = 0;
-    for (char c : BASE64_ALPHABET_AND_PAD.toCharArray()) {
-      if (c < 64) {
-        low |= 1L << c;
-      } else {
-        high |= 1L << (c - 64);
-      }
+    java.util.Arrays.fill(NOT_BASE64_OR_PAD, (byte) 1);
+    for (char c : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=".toCharArray()) {
+      NOT_BASE64_OR_PAD[c] = 0;
     }
-    BASE64_OR_PAD_LOW = low;
-    BASE64_OR_PAD_HIGH = high;
   }
 
   /** Where the token of a value in {@linkplain #fastPathForm fast-path form} starts: after {@code Bearer } or {@code ApiKey }. */
@@ -204,10 +196,10 @@ public final class AuthorizationHeader {
    * The form of a value the request path may answer in place: within the maximum length, exactly
    * {@code Bearer } or {@code ApiKey } (the scheme in any case, one space, nothing before it) and at
    * least one more character. The caller then checks the token's characters with
-   * {@link #isFastPathBearerToken} or {@link #copyFastPathApiKeyToken}; a value that passes both
-   * checks is one for which {@link #parseValue} makes a credential of exactly
+   * {@link #isFastPathBearerToken} or {@link #copyFastPathApiKeyToken}; for a value that passes, {@link #parseValue} makes a credential of exactly
    * {@code value.substring(FAST_PATH_TOKEN_START)} (or, for an {@code ApiKey} token that does not
-   * decode to {@code id:secret}, the same refusal). Anything else goes through {@link #parseValue}.
+   * decode to {@code id:secret}, the refusal {@link #parseCheckedApiKey} gives too). Anything else
+   * goes through {@link #parseValue}.
    *
    * @param value the header value
    * @param maxLength the maximum length, in characters
@@ -271,7 +263,7 @@ public final class AuthorizationHeader {
    * same pass, the characters are written to {@code ascii} as bytes (meaningful only when the answer
    * is true), ready to be hashed. Such a token is a valid credential exactly when
    * {@link #parseCheckedApiKey} says so. A character beyond Latin-1, whose low byte may look like
-   * base64, is refused here, not truncated.
+   * base64, is refused, not truncated.
    *
    * @param value the header value, in fast-path form
    * @param ascii where the bytes go; at least {@code value.length() - FAST_PATH_TOKEN_START} long
@@ -290,9 +282,8 @@ public final class AuthorizationHeader {
   }
 
   /**
-   * The credential of an {@link FastPathForm#API_KEY} value whose characters
-   * {@link #copyFastPathApiKeyToken} found to be base64: decoded once, its characters not scanned
-   * again. The same answer as {@link #parseValue} for that value.
+   * The credential of an {@link FastPathForm#API_KEY} value whose token's characters were found to
+   * be base64 by {@link #copyFastPathApiKeyToken}: decoded once, its characters not scanned again. The same answer as {@link #parseValue} for that value.
    *
    * @param value the header value, in fast-path form, its token's characters checked
    * @return {@link Present} with the credential, or {@link Malformed}
@@ -303,9 +294,7 @@ public final class AuthorizationHeader {
 
   /** 0 for a base64 character or {@code =}, anything else for other characters; no branch. */
   private static int notBase64OrPad(char c) {
-    // LOW for c < 64, HIGH for 64 <= c < 128, chosen by arithmetic rather than a branch.
-    long bits = BASE64_OR_PAD_LOW ^ ((BASE64_OR_PAD_LOW ^ BASE64_OR_PAD_HIGH) & -(long) ((c >>> 6) & 1));
-    return (c >>> 7) | (int) (~(bits >>> (c & 63)) & 1);
+    return NOT_BASE64_OR_PAD[c & 0xff] | (c >>> 8);
   }
 
   /**

@@ -11,18 +11,9 @@ public final class BearerToken extends Credential {
 
   private final String token;
 
-  /**
-   * Wraps a token.
-   *
-   * @param token the token, without the scheme
-   */
-  public BearerToken(String token) {
+  /** Made by the header parser; the token without the scheme. */
+  BearerToken(String token) {
     this.token = Objects.requireNonNull(token, "token");
-  }
-
-  @Override
-  public String scheme() {
-    return "Bearer";
   }
 
   /** 1 if this is the configured token, else 0, in time that depends only on its length. */
@@ -31,15 +22,6 @@ public final class BearerToken extends Credential {
       return expected.length == 0 ? 1 : 0;
     }
     return ConstantTime.equalsBit(expected, token, 0, token.length());
-  }
-
-  /**
-   * The header value that carries this token. It contains the secret: do not log it.
-   *
-   * @return {@code Bearer <token>}
-   */
-  public String authorizationValue() {
-    return "Bearer " + token;
   }
 
   /** Compared in constant time, so that equality checks never leak the token. */

@@ -12,9 +12,7 @@ import dev.intakeauth.internal.Retry;
 import dev.intakeauth.internal.TokenBucket;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -156,25 +154,30 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   /** Asks without a client identity: a lookup spends only the global budget. */
   @Override
   public CompletableFuture<CheckResult> checkAsync(ApiKeyCredential credential, ApplicationPrivileges scope) {
-    return checkAsync(credential, scope, null);
-  }
-
-  /**
-   * Asks on behalf of a client: a key that has to be looked up and was not granted lately spends one
-   * of the client's {@link Builder#newKeysPerClientPerMinute} and one of the global budget.
-   */
-  @Override
-  public CompletableFuture<CheckResult> checkAsync(ApiKeyCredential credential, ApplicationPrivileges scope, @Nullable String client) {
-    return checkAsync(CacheKey.of(credential.encoded(), credential.id(), scope), credential, client);
+    return checkAsync(CacheKey.of(credential.encoded(), credential.id(), scope), credential, null);
   }
 
   /**
    * The lookup behind every check, for a key already computed: from the credential, or by the request
-   * path from the header's text, which this way is hashed once.
+   * path from the header's text, which this way is hashed once. A key that has to be looked up and
+   * was not granted lately spends one of the client's {@link Builder#newKeysPerClientPerMinute} and
+   * one of the global budget.
    *
    * @param key the key of {@code credential} and the scope asked about, naming the key id
+   * @param client an opaque identity of the client, or null when unknown (then only the global
+   *     budget applies)
+   * @return the answer; never completes exceptionally
    */
   CompletableFuture<CheckResult> checkAsync(CacheKey key, ApiKeyCredential credential, @Nullable String client) {
+    try {
+      return lookUp(key, credential, client);
+    } catch (RuntimeException e) {
+      // A bug, or a cache that could not take the load: the caller gets "unavailable", not a crash.
+      return CompletableFuture.completedFuture(PrivilegeChecker.unavailable(e));
+    }
+  }
+
+  private CompletableFuture<CheckResult> lookUp(CacheKey key, ApiKeyCredential credential, @Nullable String client) {
     long now = time.nanoTime();
     CompletableFuture<CacheEntry> answer = cache.getIfPresent(key);
     if (answer != null && isExpired(answer, now)) {
@@ -194,22 +197,12 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     if (done != null && (stale == null || !(done.result instanceof CheckResult.Unavailable))) {
       return CompletableFuture.completedFuture(done.result);
     }
-    return answer.thenApply(a -> orStale(key, a.result));
-  }
-
-  /** Asks on behalf of a client, blocking; see {@link #checkAsync(ApiKeyCredential, ApplicationPrivileges, String)}. */
-  @Override
-  public CheckResult check(ApiKeyCredential credential, ApplicationPrivileges scope, @Nullable String client) {
-    return check(CacheKey.of(credential.encoded(), credential.id(), scope), credential, client);
+    return answer.handle((a, failure) -> failure != null ? PrivilegeChecker.unavailable(failure) : orStale(key, a.result));
   }
 
   /** As {@link #checkAsync(CacheKey, ApiKeyCredential, String)}, blocking. */
   CheckResult check(CacheKey key, ApiKeyCredential credential, @Nullable String client) {
-    try {
-      return checkAsync(key, credential, client).join();
-    } catch (CompletionException | CancellationException e) {
-      return PrivilegeChecker.unavailable(e);
-    }
+    return checkAsync(key, credential, client).join();
   }
 
   /**
@@ -585,7 +578,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
      * The most new-key lookups one client may take per minute, out of {@link #newKeysPerMinute}; it
      * refills continuously. Default a tenth of {@code newKeysPerMinute}, at least 1 (10 of the
      * default 100); a value above {@code newKeysPerMinute} is the whole budget. A client is the
-     * identity passed to {@link PrivilegeChecker#checkAsync(ApiKeyCredential, ApplicationPrivileges, String)}
+     * identity passed to the authenticator's {@code authenticate(List, String)}
      * (the servlet filter passes the client's address); lookups without one spend only the global
      * budget. Keys granted lately and refreshes spend neither. Many agents behind one address that
      * is not resolved through a trusted proxy count as one client: raise this for them.

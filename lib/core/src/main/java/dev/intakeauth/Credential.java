@@ -13,11 +13,4 @@ public abstract class Credential {
 
   /** Only the two kinds of this package. */
   Credential() {}
-
-  /**
-   * The {@code Authorization} scheme this credential came with, in its canonical spelling.
-   *
-   * @return {@code Bearer} or {@code ApiKey}
-   */
-  public abstract String scheme();
 }

@@ -156,7 +156,7 @@ class AuthenticatorTest {
     for (PrivilegeChecker backend : List.of(throwing, failing, nulls)) {
       Authenticator auth = Authenticator.builder().apiKeys(CachingPrivilegeChecker.builder(backend).build()).build();
       AuthResult sync = auth.authenticate(header);
-      AuthResult async = auth.authenticateAsync(List.of(header)).join();
+      AuthResult async = auth.authenticateAsync(List.of(header), null).join();
       for (AuthResult r : List.of(sync, async)) {
         assertThat(r).isInstanceOf(AuthResult.Unavailable.class);
         assertThat(r.status()).isEqualTo(503);
@@ -175,7 +175,7 @@ class AuthenticatorTest {
         List.of(writer.credential().authorizationValue()), List.of(ApiKeyCredential.of("writer", "bad").authorizationValue()),
         List.of("a", "b"));
     for (List<String> in : inputs) {
-      assertThat(auth.authenticateAsync(in).join()).isEqualTo(auth.authenticate(in));
+      assertThat(auth.authenticateAsync(in, null).join()).isEqualTo(auth.authenticate(in));
     }
   }
 

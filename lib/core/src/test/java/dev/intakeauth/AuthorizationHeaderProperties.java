@@ -45,7 +45,7 @@ class AuthorizationHeaderProperties {
     Authenticator auth = Authenticator.builder().secretToken(CONFIGURED_TOKEN).build();
     // One value may take the in-place path; two identical values always go through the full parser.
     assertThat(auth.authenticate(List.of(value))).isEqualTo(auth.authenticate(List.of(value, value)));
-    assertThat(auth.authenticateAsync(List.of(value)).join()).isEqualTo(auth.authenticate(List.of(value, value)));
+    assertThat(auth.authenticateAsync(List.of(value), null).join()).isEqualTo(auth.authenticate(List.of(value, value)));
   }
 
   @Property(tries = 2000)
@@ -68,15 +68,15 @@ class AuthorizationHeaderProperties {
         key,
         token,
         AuthorizationHeader.parseValue(key.authorizationValue(), AuthorizationHeader.DEFAULT_MAX_LENGTH),
-        AuthorizationHeader.parseValue(token.authorizationValue(), AuthorizationHeader.DEFAULT_MAX_LENGTH),
+        AuthorizationHeader.parseValue("Bearer " + secret, AuthorizationHeader.DEFAULT_MAX_LENGTH),
         auth,
         store,
         auth.authenticate(key.authorizationValue()),
         auth.authenticate(ApiKeyCredential.of("stored", secret).authorizationValue()),
-        auth.authenticate(token.authorizationValue()),
-        auth.authenticate(token.authorizationValue()).authorize(Privilege.SOURCEMAP_WRITE),
+        auth.authenticate("Bearer " + secret),
+        auth.authenticate("Bearer " + secret).authorize(Privilege.SOURCEMAP_WRITE),
         auth.authenticate("Basic " + secret),
-        auth.authenticate(List.of(token.authorizationValue(), key.authorizationValue())));
+        auth.authenticate(List.of("Bearer " + secret, key.authorizationValue())));
     for (Object o : shown) {
       assertThat(o.toString()).doesNotContain(secret).doesNotContain(key.encoded());
     }
@@ -96,7 +96,7 @@ class AuthorizationHeaderProperties {
     boolean canonicalVariant = Base64.getEncoder().encodeToString(Base64.getDecoder().decode(variant)).equals(variant);
     if (!canonicalVariant) {
       assertThat(parsed).isEqualTo(new AuthorizationHeader.Malformed(
-          dev.intakeauth.AuthResult.Unauthorized.Reason.IMPROPERLY_ENCODED, AuthorizationHeader.IMPROPERLY_ENCODED_MESSAGE));
+          dev.intakeauth.AuthResult.Unauthorized.Reason.IMPROPERLY_ENCODED, "authentication failed: improperly encoded ApiKey credentials: expected base64(ID:APIKey)"));
     } else {
       assertThat(decodesToOtherBytes || variant.equals(canonical)).isTrue();
       assertThat(parsed).isNotInstanceOf(AuthorizationHeader.Conflicting.class);

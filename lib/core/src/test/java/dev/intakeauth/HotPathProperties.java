@@ -42,7 +42,7 @@ class HotPathProperties {
   void anApiKeyValueGetsTheSameAnswerOnBothPaths(@ForAll("apiKeyLike") String value) {
     AuthResult full = auth.authenticate(List.of(value, value));
     assertThat(auth.authenticate(List.of(value))).isEqualTo(full);
-    assertThat(auth.authenticateAsync(List.of(value)).join()).isEqualTo(full);
+    assertThat(auth.authenticateAsync(List.of(value), null).join()).isEqualTo(full);
     assertThat(auth.authenticate(List.of(value))).isEqualTo(full);
   }
 
@@ -108,7 +108,7 @@ class HotPathProperties {
     } else {
       assertThat(fastDigests).isLessThanOrEqualTo(1);
     }
-    assertThat(fresh.authenticateAsync(List.of(value)).join()).isEqualTo(full);
+    assertThat(fresh.authenticateAsync(List.of(value), null).join()).isEqualTo(full);
   }
 
   @Test
@@ -148,7 +148,7 @@ class HotPathProperties {
   }
 
   private static AuthResult improperlyEncoded() {
-    return new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.IMPROPERLY_ENCODED, AuthorizationHeader.IMPROPERLY_ENCODED_MESSAGE);
+    return new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.IMPROPERLY_ENCODED, "authentication failed: improperly encoded ApiKey credentials: expected base64(ID:APIKey)");
   }
 
   /** The keys of {@link #checker} behind a backend that compares encoded texts, so that it hashes nothing itself. */

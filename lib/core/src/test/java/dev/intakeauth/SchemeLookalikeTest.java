@@ -76,7 +76,7 @@ class SchemeLookalikeTest {
   private void assertRefusedOnBothPaths(String value) {
     assertThat(auth.authenticate(List.of(value))).isInstanceOf(AuthResult.Unauthorized.class);
     assertThat(auth.authenticate(List.of(value, value))).isInstanceOf(AuthResult.Unauthorized.class);
-    assertThat(auth.authenticateAsync(List.of(value)).join()).isInstanceOf(AuthResult.Unauthorized.class);
+    assertThat(auth.authenticateAsync(List.of(value), null).join()).isInstanceOf(AuthResult.Unauthorized.class);
   }
 
   /** "Bearer" or "ApiKey" in mixed case with one or more characters replaced by non-ASCII ones. */

@@ -671,7 +671,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       String given = credentials();
-      AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse("ApiKey " + given.strip());
+      AuthorizationHeader.Parsed parsed = AuthorizationHeader.parseValue("ApiKey " + given.strip(), AuthorizationHeader.DEFAULT_MAX_LENGTH);
       if (!(parsed instanceof AuthorizationHeader.Present p) || !(p.credential() instanceof ApiKeyCredential credential)) {
         throw new IllegalArgumentException("the credentials are not base64(id:api_key)");
       }

@@ -78,10 +78,10 @@ class MethodsAndCorsTest {
 
   @BeforeAll
   void start() throws Exception {
-    server = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).anonymous(true).build())
+    server = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(Backends.cached(backend)).anonymous(true).build())
         .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1_000_000).timeSource(clock).build()).build(), new EchoServlet(), 16);
     CorsPolicy policy = CorsPolicy.of(List.of("https://*.good.example", "http://localhost:*"), List.of("X-Tenant"));
-    globs = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).anonymous(true).build())
+    globs = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(Backends.cached(backend)).anonymous(true).build())
         .routes(RouteTable.apm(policy))
         .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1_000_000).timeSource(clock).build()).build(), new EchoServlet(), 16);
   }
