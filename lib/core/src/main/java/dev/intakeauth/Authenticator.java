@@ -6,6 +6,7 @@ import dev.intakeauth.internal.ConstantTime;
 import dev.intakeauth.internal.Require;
 import dev.intakeauth.internal.Retry;
 import dev.intakeauth.internal.TokenScratch;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -44,6 +45,11 @@ public final class Authenticator {
       new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.METHOD_DISABLED, AuthResult.Unauthorized.AUTHENTICATION_FAILED);
 
   private final char @Nullable [] secretToken;
+  /**
+   * The secret token's UTF-8 bytes, for the fast path, which compares visible ASCII tokens only: for
+   * them, equal bytes are equal characters, and a secret with any other character never matches.
+   */
+  private final byte @Nullable [] secretTokenBytes;
   private final @Nullable CachingPrivilegeChecker apiKeys;
   private final ApplicationPrivileges privileges;
   private final boolean anonymous;
@@ -56,6 +62,7 @@ public final class Authenticator {
 
   private Authenticator(Builder b) {
     this.secretToken = b.secretToken == null ? null : b.secretToken.toCharArray();
+    this.secretTokenBytes = b.secretToken == null ? null : b.secretToken.getBytes(StandardCharsets.UTF_8);
     this.apiKeys = b.apiKeys;
     this.privileges = b.privileges;
     this.maxCredentialLength = b.maxCredentialLength;
@@ -189,10 +196,13 @@ public final class Authenticator {
     String value = values.size() == 1 ? values.get(0) : null;
     if (value != null) {
       FastPathForm form = AuthorizationHeader.fastPathForm(value, maxCredentialLength);
-      if (form == FastPathForm.BEARER && secretToken != null && AuthorizationHeader.isFastPathBearerToken(value)) {
-        int start = AuthorizationHeader.FAST_PATH_TOKEN_START;
-        // Picked by index, not by a branch: a match and a mismatch cost the same.
-        return secretTokenAnswers[ConstantTime.equalsBit(secretToken, value, start, value.length() - start)];
+      if (form == FastPathForm.BEARER && secretTokenBytes != null) {
+        int length = value.length() - AuthorizationHeader.FAST_PATH_TOKEN_START;
+        byte[] token = TokenScratch.get().bytes(Math.max(length, secretTokenBytes.length));
+        if (AuthorizationHeader.copyFastPathBearerToken(value, token)) {
+          // Picked by index, not by a branch: a match and a mismatch cost the same.
+          return secretTokenAnswers[ConstantTime.equalsBit(secretTokenBytes, token, length)];
+        }
       }
       if (form == FastPathForm.API_KEY && apiKeys != null) {
         TokenScratch scratch = TokenScratch.get();

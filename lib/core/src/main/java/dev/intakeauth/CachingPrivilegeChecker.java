@@ -73,7 +73,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   /**
    * The answers, bounded in size only: each entry carries its own expiry time, read against the same
    * clock reading as its refresh point, because a lookup in a cache that expires entries itself costs
-   * several times as much. An expired entry is removed by the first lookup that finds it.
+   * more (see benchmarks/RESULTS.md). An expired entry is removed by the first lookup that finds it.
    */
   private final AsyncCache<CacheKey, CacheEntry> cache;
   private final @Nullable Cache<CacheKey, CheckResult.Granted> stale;

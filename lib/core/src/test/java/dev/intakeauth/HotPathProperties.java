@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class HotPathProperties {
 
   private static final String SECRET = "k3y-s3cret";
+  private static final String ASCII_TOKEN = "an-ascii-secret-token-of-32-ch!!";
 
   private final CachingPrivilegeChecker checker =
       CachingPrivilegeChecker.builder(
@@ -145,6 +146,40 @@ class HotPathProperties {
       assertThat(auth.authenticate("ApiKey " + variant)).as(variant).isEqualTo(improperlyEncoded());
     }
     assertThat(checker.backendCalls()).isEqualTo(calls);
+  }
+
+  @Test
+  void aSecretTokenWhoseCharactersMatchOnlyInTheirLowByteNeverMatches() {
+    String token = "t0ken-with-16-ch";
+    Authenticator bearer = Authenticator.builder().secretToken(token).build();
+    assertThat(bearer.authenticate("Bearer " + token)).isInstanceOf(AuthResult.Authenticated.class);
+    for (int i = 0; i < token.length(); i++) {
+      for (int high : new int[] {0x100, 0x4100, 0xff00}) {
+        String lookalike = token.substring(0, i) + (char) (high | token.charAt(i)) + token.substring(i + 1);
+        AuthResult fast = bearer.authenticate("Bearer " + lookalike);
+        assertThat(fast).as("at %d", i).isEqualTo(bearer.authenticate(List.of("Bearer " + lookalike, "Bearer " + lookalike)));
+        assertThat(fast).isNotInstanceOf(AuthResult.Authenticated.class);
+      }
+    }
+  }
+
+  @Property(tries = 3000)
+  void aBearerValueGetsTheSameAnswerOnBothPathsForAnAsciiSecret(@ForAll("bearerLike") String value) {
+    Authenticator bearer = Authenticator.builder().secretToken(ASCII_TOKEN).build();
+    assertThat(bearer.authenticate(List.of(value))).isEqualTo(bearer.authenticate(List.of(value, value)));
+  }
+
+  @Provide
+  Arbitrary<String> bearerLike() {
+    Arbitrary<String> scheme = Arbitraries.of("Bearer", "bearer", "BEARER", "Bearer ");
+    Arbitrary<String> token = Arbitraries.oneOf(
+        Arbitraries.just(ASCII_TOKEN),
+        Arbitraries.of(ASCII_TOKEN + " ", ASCII_TOKEN + "\u007f", ASCII_TOKEN.substring(1), ASCII_TOKEN + "x", ASCII_TOKEN + "\u00e9"),
+        // The secret with one character changed, in any way: its length and all but one place agree.
+        Arbitraries.integers().between(0, ASCII_TOKEN.length() - 1).flatMap(i -> Arbitraries.chars().map(
+            c -> ASCII_TOKEN.substring(0, i) + c + ASCII_TOKEN.substring(i + 1))),
+        Arbitraries.strings().withCharRange('!', '~').ofLength(ASCII_TOKEN.length()));
+    return scheme.flatMap(s -> token.map(t -> s + " " + t));
   }
 
   private static AuthResult improperlyEncoded() {

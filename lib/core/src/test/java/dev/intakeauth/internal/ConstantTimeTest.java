@@ -3,8 +3,10 @@ package dev.intakeauth.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.Size;
 import net.jqwik.api.constraints.StringLength;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +43,30 @@ class ConstantTimeTest {
   @Test
   void refusesAnEmptyPresentation() {
     assertThatThrownBy(() -> ConstantTime.equalsBit(SECRET, "abc", 0, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Property(tries = 3000)
+  void theByteComparisonAgreesWithArrayEqualityWhateverFollowsThePresentedBytes(
+      @ForAll @Size(max = 40) byte[] expected, @ForAll @Size(max = 40) byte[] presented, @ForAll byte filler) {
+    byte[] scratch = new byte[Math.max(expected.length, presented.length) + 9];
+    Arrays.fill(scratch, filler);
+    System.arraycopy(presented, 0, scratch, 0, presented.length);
+    assertThat(ConstantTime.equalsBit(expected, scratch, presented.length) == 1).isEqualTo(Arrays.equals(expected, presented));
+  }
+
+  @Test
+  void theByteComparisonSeesEveryPlaceAndTheLength() {
+    byte[] secret = "0123456789abcdefXYZ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] scratch = new byte[32];
+    System.arraycopy(secret, 0, scratch, 0, secret.length);
+    assertThat(ConstantTime.equalsBit(secret, scratch, secret.length)).isEqualTo(1);
+    assertThat(ConstantTime.equalsBit(secret, scratch, secret.length - 1)).isZero();
+    for (int i = 0; i < secret.length; i++) {
+      scratch[i] ^= (byte) 0x80;
+      assertThat(ConstantTime.equalsBit(secret, scratch, secret.length)).as("differs at %d", i).isZero();
+      scratch[i] ^= (byte) 0x80;
+    }
+    assertThatThrownBy(() -> ConstantTime.equalsBit(secret, new byte[3], 3)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Property(tries = 3000)
