@@ -114,11 +114,10 @@ public final class Authenticator {
    */
   public AuthResult authenticate(List<String> authorizationValues, @Nullable String client) {
     Object step = answerOrLookup(authorizationValues);
-    if (step instanceof AuthResult answer) {
-      return answer;
+    if (step instanceof Lookup lookup) {
+      return toResult(lookup, Objects.requireNonNull(apiKeys).check(lookup.key, lookup.credential, client));
     }
-    Lookup lookup = (Lookup) step;
-    return toResult(lookup, Objects.requireNonNull(apiKeys).check(lookup.key, lookup.credential, client));
+    return (AuthResult) step;
   }
 
   /**
@@ -142,13 +141,12 @@ public final class Authenticator {
    */
   public CompletableFuture<AuthResult> authenticateAsync(List<String> authorizationValues, @Nullable String client) {
     Object step = answerOrLookup(authorizationValues);
-    if (step instanceof AuthResult answer) {
-      return CompletableFuture.completedFuture(answer);
+    if (step instanceof Lookup lookup) {
+      return Objects.requireNonNull(apiKeys)
+          .checkAsync(lookup.key, lookup.credential, client)
+          .thenApply(result -> toResult(lookup, result));
     }
-    Lookup lookup = (Lookup) step;
-    return Objects.requireNonNull(apiKeys)
-        .checkAsync(lookup.key, lookup.credential, client)
-        .thenApply(result -> toResult(lookup, result));
+    return CompletableFuture.completedFuture((AuthResult) step);
   }
 
   /**

@@ -1,8 +1,5 @@
 package dev.intakeauth;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -55,8 +52,6 @@ public final class AuthorizationHeader {
       "invalid request: multiple differing Authorization headers";
 
   private static final int MAX_ECHOED_SCHEME = 32;
-
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   /**
    * 0 for each base64 character and {@code =}, 1 for every other Latin-1 character: one load per
@@ -248,36 +243,24 @@ public final class AuthorizationHeader {
 
   /**
    * Whether the token of a {@link FastPathForm#BEARER} value is visible ASCII only (no space, no
-   * control character, nothing beyond ASCII), so that the full parser would take it as it is; in
-   * the same call the token is written to {@code ascii}, one byte per character (meaningful only when
+   * control character, nothing beyond ASCII), so that the full parser would take it as it is; in the
+   * same pass the token is written to {@code ascii}, one byte per character (meaningful only when
    * the answer is true). Tokens with other characters are left to the full parser.
    *
    * @param value the header value, in fast-path form
    * @param ascii where the bytes go; at least {@code value.length() - FAST_PATH_TOKEN_START} long
    * @return true if the token is visible ASCII
    */
-  @SuppressWarnings("deprecation") // getBytes(int, int, byte[], int): only trusted once every char is known to fit a byte
   static boolean copyFastPathBearerToken(String value, byte[] ascii) {
+    // Without a branch per character: the sign bit is set for c < 0x21 and for c > 0x7e.
+    int bad = 0;
     int n = value.length();
-    int all = 0;
-    for (int i = FAST_PATH_TOKEN_START; i < n; i++) {
-      all |= value.charAt(i);
+    for (int i = FAST_PATH_TOKEN_START, j = 0; i < n; i++, j++) {
+      char c = value.charAt(i);
+      bad |= (c - 0x21) | (0x7e - c);
+      ascii[j] = (byte) c;
     }
-    value.getBytes(FAST_PATH_TOKEN_START, n, ascii, 0);
-    int length = n - FAST_PATH_TOKEN_START;
-    // Eight bytes at a time, without a branch per byte: a high bit in "bad" marks a byte below 0x21,
-    // 0x7f, or one at 0x80 and above. The subtractions borrow across bytes only after such a byte.
-    long bad = 0;
-    int i = 0;
-    for (; i <= length - Long.BYTES; i += Long.BYTES) {
-      long x = (long) LONGS.get(ascii, i);
-      bad |= (x - 0x2121212121212121L) | ((x ^ 0x7f7f7f7f7f7f7f7fL) - 0x0101010101010101L) | x;
-    }
-    for (; i < length; i++) {
-      int c = ascii[i] & 0xff;
-      bad |= (c - 0x21) | ((c ^ 0x7f) - 1) | c;
-    }
-    return (bad & 0x8080808080808080L) == 0 && all >>> 8 == 0;
+    return bad >= 0;
   }
 
   /**

@@ -211,7 +211,7 @@ class IntakeAuthFilterTest {
   @Test
   void malformedHeadersAre401WithTheirMessages() throws Exception {
     assertThat(error(send(closed, "POST", "/intake/v2/events", "Basic dXNlcjpwdw=="))).startsWith("authentication failed: unknown Authentication header Basic");
-    assertThat(error(send(closed, "POST", "/intake/v2/events", "ApiKey !!!"))).isEqualTo(dev.intakeauth.AuthorizationHeader.IMPROPERLY_ENCODED_MESSAGE);
+    assertThat(error(send(closed, "POST", "/intake/v2/events", "ApiKey !!!"))).isEqualTo("authentication failed: improperly encoded ApiKey credentials: expected base64(ID:APIKey)");
     HttpResponse<String> injected = send(closed, "POST", "/intake/v2/events", "X\"}{\"a\":\"b token");
     assertThat(injected.statusCode()).isEqualTo(401);
     assertThat(JSON.readTree(injected.body()).size()).as("the scheme is escaped in the JSON body").isEqualTo(1);
