@@ -206,7 +206,7 @@ public final class Authenticator {
         TokenScratch scratch = TokenScratch.get();
         int length = value.length() - AuthorizationHeader.FAST_PATH_TOKEN_START;
         if (AuthorizationHeader.copyFastPathApiKeyToken(value, scratch.bytes(length))) {
-          CacheKey key = CacheKey.ofDigest(scratch.sha256(length), privileges);
+          CacheKey key = scratch.lookupKey(length, privileges);
           AuthResult cached = apiKeys.cachedOutcome(key);
           return cached != null ? cached : lookupOrAnswer(AuthorizationHeader.parseCheckedApiKey(value), key);
         }
@@ -216,13 +216,13 @@ public final class Authenticator {
   }
 
   /**
-   * The lookup for a parsed API key, with the cache key already computed from its text (or computed
-   * here), or the answer for everything else.
+   * The lookup for a parsed API key, with the cache key already computed from its text (this thread's
+   * lookup key, copied here) or computed here, or the answer for everything else.
    */
   private Object lookupOrAnswer(AuthorizationHeader.Parsed parsed, @Nullable CacheKey key) {
     if (apiKeys != null && parsed instanceof AuthorizationHeader.Present p && p.credential() instanceof ApiKeyCredential credential) {
       return new Lookup(
-          key != null ? key.withKeyId(credential.id()) : CacheKey.of(credential.encoded(), credential.id(), privileges), credential);
+          key != null ? key.withKeyId(credential.id()) : TokenScratch.get().keyOf(credential.encoded(), credential.id(), privileges), credential);
     }
     return authenticateLocally(parsed);
   }

@@ -10,6 +10,7 @@ import dev.intakeauth.internal.LogSafe;
 import dev.intakeauth.internal.Require;
 import dev.intakeauth.internal.Retry;
 import dev.intakeauth.internal.TokenBucket;
+import dev.intakeauth.internal.TokenScratch;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -154,7 +155,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   /** Asks without a client identity: a lookup spends only the global budget. */
   @Override
   public CompletableFuture<CheckResult> checkAsync(ApiKeyCredential credential, ApplicationPrivileges scope) {
-    return checkAsync(CacheKey.of(credential.encoded(), credential.id(), scope), credential, null);
+    return checkAsync(TokenScratch.get().keyOf(credential.encoded(), credential.id(), scope), credential, null);
   }
 
   /**

@@ -79,7 +79,7 @@ class HotPathProperties {
   void aGrantedAnswerIsServedByTheHotPathUntilItsRefreshIsDue() {
     ApiKeyCredential writer = ApiKeyCredential.of("writer", SECRET);
     assertThat(auth.authenticate(writer.authorizationValue())).isInstanceOf(AuthResult.Authenticated.class);
-    CacheKey key = CacheKey.of(writer.encoded(), writer.id(), ApplicationPrivileges.APM);
+    CacheKey key = TokenScratch.get().keyOf(writer.encoded(), writer.id(), ApplicationPrivileges.APM);
     assertThat(checker.cachedOutcome(key)).isInstanceOf(AuthResult.Authenticated.class);
     // The lookup-only key of the request path (no key id) finds the same entry.
     byte[] digest = Sha256.digest(writer.encoded());
@@ -124,6 +124,24 @@ class HotPathProperties {
       assertThat(scratch.digests() - before).as("request %d", i).isEqualTo(1);
     }
     assertThat(counted.backendCalls()).isEqualTo(1);
+  }
+
+  @Test
+  void theThreadsLookupKeyIsNeverWhatTheCacheStores() {
+    CachingPrivilegeChecker counted = cacheWithoutHashing();
+    Authenticator fresh = Authenticator.builder().apiKeys(counted).build();
+    String writer = ApiKeyCredential.of("writer", SECRET).authorizationValue();
+    String reader = ApiKeyCredential.of("reader", SECRET).authorizationValue();
+    // Each miss refills the thread's lookup key; had the cache kept it, the first entry would now
+    // stand under the second key's digest.
+    AuthResult writerAnswer = fresh.authenticate(writer);
+    AuthResult readerAnswer = fresh.authenticate(reader);
+    assertThat(writerAnswer).isNotEqualTo(readerAnswer);
+    for (int i = 0; i < 3; i++) {
+      assertThat(fresh.authenticate(writer)).isSameAs(fresh.authenticate(writer)).isEqualTo(writerAnswer);
+      assertThat(fresh.authenticate(reader)).isEqualTo(readerAnswer);
+    }
+    assertThat(counted.backendCalls()).isEqualTo(2);
   }
 
   @Test

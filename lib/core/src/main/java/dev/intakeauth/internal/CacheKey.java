@@ -10,16 +10,21 @@ import org.jspecify.annotations.Nullable;
  * A cache key derived from the whole credential (id and secret) and the privileges asked about, so a
  * different secret never finds another secret's answer: the SHA-256 of the credential's exact
  * {@code base64(id:api_key)} text, never the secret itself.
+ *
+ * <p>Keys are made by {@link TokenScratch}. They are immutable, except each thread's one lookup key
+ * ({@link TokenScratch#lookupKey}), which
+ * the request path fills anew for every lookup, so that a cache hit allocates no key. It is only ever
+ * looked up with, never stored: what a cache stores is a copy ({@link #withKeyId}).
  */
 public final class CacheKey {
 
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
-  private final long d0;
-  private final long d1;
-  private final long d2;
-  private final long d3;
-  private final ApplicationPrivileges scope;
+  private long d0;
+  private long d1;
+  private long d2;
+  private long d3;
+  private ApplicationPrivileges scope;
   private final @Nullable String keyId;
 
   private CacheKey(long d0, long d1, long d2, long d3, ApplicationPrivileges scope, @Nullable String keyId) {
@@ -32,37 +37,29 @@ public final class CacheKey {
   }
 
   /**
-   * The key for a credential and scope, hashed with the thread's digest.
-   *
-   * @param encoded the credential's {@code base64(id:api_key)} text, ASCII only
-   * @param keyId the credential's key id
-   * @param scope what is asked about
-   * @return the key
-   */
-  @SuppressWarnings("deprecation") // getBytes(int, int, byte[], int) copies ASCII text to bytes without allocating
-  public static CacheKey of(String encoded, String keyId, ApplicationPrivileges scope) {
-    int length = encoded.length();
-    TokenScratch scratch = TokenScratch.get();
-    encoded.getBytes(0, length, scratch.bytes(length), 0);
-    return ofDigest(scratch.sha256(length), scope).withKeyId(keyId);
-  }
-
-  /**
    * A key to look up with, from the SHA-256 of an encoded credential's text; it equals the key
-   * {@link #of} makes for that credential, but knows no key id.
+   * {@link TokenScratch#keyOf} makes for that credential, but knows no key id.
    *
    * @param digest the 32-byte digest of {@code base64(id:api_key)}
    * @param scope what is asked about
    * @return the key
    */
   public static CacheKey ofDigest(byte[] digest, ApplicationPrivileges scope) {
-    return new CacheKey(
-        (long) LONGS.get(digest, 0), (long) LONGS.get(digest, 8), (long) LONGS.get(digest, 16), (long) LONGS.get(digest, 24),
-        scope, null);
+    return new CacheKey(0, 0, 0, 0, scope, null).fill(digest, scope);
+  }
+
+  /** Makes this key the one of {@code digest} and {@code scope}; for new keys and a thread's lookup key only. */
+  CacheKey fill(byte[] digest, ApplicationPrivileges scope) {
+    this.d0 = (long) LONGS.get(digest, 0);
+    this.d1 = (long) LONGS.get(digest, 8);
+    this.d2 = (long) LONGS.get(digest, 16);
+    this.d3 = (long) LONGS.get(digest, 24);
+    this.scope = scope;
+    return this;
   }
 
   /**
-   * This key, naming the key id it stands for; equal to this one.
+   * A new key equal to this one, naming the key id it stands for: what a cache stores.
    *
    * @param id the API key id, not secret
    * @return the key

@@ -1,13 +1,15 @@
 package dev.intakeauth.internal;
 
+import dev.intakeauth.ApplicationPrivileges;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
  * The per-thread working memory of the request path: the one SHA-256 digest of the thread, a byte
- * buffer a token is written to, and the 32-byte buffer its digest is written to, so that a request
- * allocates nothing.
+ * buffer a token is written to, the 32-byte buffer its digest is written to, and the lookup key made
+ * of that digest, so that a request that finds its answer cached allocates nothing. Cache keys are
+ * made here.
  *
  * <p>The buffers are not zeroed after use: the same token stays in the request's header string and
  * in the container's own pooled buffers for as long as the container keeps them, so zeroing this
@@ -22,6 +24,7 @@ public final class TokenScratch {
 
   private final MessageDigest sha256;
   private final byte[] digest = new byte[SHA256_LENGTH];
+  private final CacheKey lookupKey = CacheKey.ofDigest(new byte[SHA256_LENGTH], ApplicationPrivileges.APM);
   private byte[] bytes = new byte[256];
   private long digests;
 
@@ -72,6 +75,34 @@ public final class TokenScratch {
     } catch (DigestException e) {
       throw new IllegalStateException("SHA-256 writes " + SHA256_LENGTH + " bytes", e);
     }
+  }
+
+  /**
+   * The key for a credential and scope: the SHA-256 of its {@code base64(id:api_key)} text.
+   *
+   * @param encoded the credential's {@code base64(id:api_key)} text, ASCII only
+   * @param keyId the credential's key id
+   * @param scope what is asked about
+   * @return a new key
+   */
+  @SuppressWarnings("deprecation") // getBytes(int, int, byte[], int) copies ASCII text to bytes without allocating
+  public CacheKey keyOf(String encoded, String keyId, ApplicationPrivileges scope) {
+    int length = encoded.length();
+    encoded.getBytes(0, length, bytes(length), 0);
+    return CacheKey.ofDigest(sha256(length), scope).withKeyId(keyId);
+  }
+
+  /**
+   * This thread's lookup key, made the key of the first {@code length} bytes of the byte buffer (their
+   * SHA-256) and {@code scope}. The next call changes it: look up with it, never store it; store a
+   * {@link CacheKey#withKeyId copy}.
+   *
+   * @param length how many bytes
+   * @param scope what is asked about
+   * @return the lookup key
+   */
+  public CacheKey lookupKey(int length, ApplicationPrivileges scope) {
+    return lookupKey.fill(sha256(length), scope);
   }
 
   /**
