@@ -414,7 +414,10 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
         result = PrivilegeChecker.unavailable(cause);
       }
     }
-    Objects.requireNonNull(result, "backend answered null");
+    if (result == null) {
+      // A backend that breaks its contract is read as unavailable, like one that throws.
+      result = new CheckResult.Unavailable(Retry.MINIMUM, "backend answered null");
+    }
     if (result instanceof CheckResult.Unavailable unavailable) {
       breaker.onFailure();
       LOG.warn("API key {}: backend unavailable: {}", key, unavailable.detail());
