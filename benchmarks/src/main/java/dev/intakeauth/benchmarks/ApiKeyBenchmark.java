@@ -32,7 +32,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@code -t 1} and {@code -t 2}, and {@code -prof gc} for allocation per operation.
  *
  * <p>{@code apiKeyCacheHitFullParse} sends the same value twice, which takes the full parser and the
- * checker's public path: the cost of a cache hit before the in-place path existed.
+ * cache's full lookup instead of the fast path.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -95,7 +95,7 @@ public class ApiKeyBenchmark {
     return authenticator.authenticate(header).authorize(Privilege.EVENT_WRITE);
   }
 
-  /** The same key through the full parser and the checker's public path (the path before the in-place one). */
+  /** The same key through the full parser and the cache's full lookup. */
   @Benchmark
   public AuthResult apiKeyCacheHitFullParse() {
     return authenticator.authenticate(headerTwice).authorize(Privilege.EVENT_WRITE);

@@ -13,7 +13,7 @@ import java.util.Objects;
  * <p>The id is not secret and may be logged; the secret and the encoded value are, and
  * {@link #toString()} shows only the id.
  */
-public final class ApiKeyCredential implements Credential {
+public final class ApiKeyCredential extends Credential {
 
   /** The longest value {@link #parse} takes, in characters. */
   private static final int MAX_ENCODED_LENGTH = 1024;
@@ -96,11 +96,6 @@ public final class ApiKeyCredential implements Credential {
   /** Built by the header parser, which has already decoded and validated the value. */
   static ApiKeyCredential decoded(String id, String encoded, int secretOffset) {
     return new ApiKeyCredential(id, encoded, secretOffset);
-  }
-
-  @Override
-  public String scheme() {
-    return "ApiKey";
   }
 
   /**

@@ -173,8 +173,7 @@ public sealed interface AuthResult permits AuthResult.Authenticated, AuthResult.
    */
   record RateLimited(Duration retryAfter) implements Denied {
 
-    /** The message for the client. */
-    public static final String MESSAGE = "too many requests: rate limit exceeded";
+    private static final String MESSAGE = "too many requests: rate limit exceeded";
 
     /**
      * Checks for null.
@@ -205,8 +204,7 @@ public sealed interface AuthResult permits AuthResult.Authenticated, AuthResult.
    */
   record Unavailable(Duration retryAfter, String detail) implements Denied {
 
-    /** The message for the client. */
-    public static final String MESSAGE = "service unavailable";
+    private static final String MESSAGE = "service unavailable";
 
     /**
      * Checks for null.

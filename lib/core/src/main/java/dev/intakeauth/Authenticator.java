@@ -1,9 +1,12 @@
 package dev.intakeauth;
 
+import dev.intakeauth.AuthorizationHeader.FastPathForm;
+import dev.intakeauth.internal.CacheKey;
 import dev.intakeauth.internal.ConstantTime;
 import dev.intakeauth.internal.Require;
+import dev.intakeauth.internal.Retry;
 import dev.intakeauth.internal.TokenScratch;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -34,13 +37,20 @@ import org.slf4j.LoggerFactory;
 public final class Authenticator {
 
   private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
-  private static final AuthResult.Unauthorized INVALID_CREDENTIALS = failed(AuthResult.Unauthorized.Reason.INVALID_CREDENTIALS);
-  private static final AuthResult.Unauthorized METHOD_DISABLED = failed(AuthResult.Unauthorized.Reason.METHOD_DISABLED);
+  private static final AuthResult.Unauthorized INVALID_CREDENTIALS =
+      new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.INVALID_CREDENTIALS, AuthResult.Unauthorized.AUTHENTICATION_FAILED);
+  private static final AuthResult.Unauthorized METHOD_DISABLED =
+      new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.METHOD_DISABLED, AuthResult.Unauthorized.AUTHENTICATION_FAILED);
   private static final AuthResult.Unauthorized MISSING =
       new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.MISSING, AuthorizationHeader.MISSING_MESSAGE);
 
   private final char @Nullable [] secretToken;
-  private final @Nullable PrivilegeChecker apiKeys;
+  /**
+   * The secret token's UTF-8 bytes, for the fast path, which compares visible ASCII tokens only: for
+   * them, equal bytes are equal characters, and a secret with any other character never matches.
+   */
+  private final byte @Nullable [] secretTokenBytes;
+  private final @Nullable CachingPrivilegeChecker apiKeys;
   private final ApplicationPrivileges privileges;
   private final int maxCredentialLength;
   private final AuthResult.Authenticated unrestricted;
@@ -49,6 +59,7 @@ public final class Authenticator {
 
   private Authenticator(Builder b) {
     this.secretToken = b.secretToken == null ? null : b.secretToken.toCharArray();
+    this.secretTokenBytes = b.secretToken == null ? null : b.secretToken.getBytes(StandardCharsets.UTF_8);
     this.apiKeys = b.apiKeys;
     this.privileges = b.privileges;
     this.maxCredentialLength = b.maxCredentialLength;
@@ -92,16 +103,11 @@ public final class Authenticator {
    * @return the result; never throws for bad input
    */
   public AuthResult authenticate(List<String> authorizationValues, @Nullable String client) {
-    if (secretToken == null && apiKeys == null) {
-      return unrestricted;
+    Object step = answerOrLookup(authorizationValues);
+    if (step instanceof Lookup lookup) {
+      return toResult(lookup, Objects.requireNonNull(apiKeys).check(lookup.key, lookup.credential, client));
     }
-    AuthResult plain = plainValue(authorizationValues);
-    if (plain != null) {
-      return plain;
-    }
-    AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse(authorizationValues, maxCredentialLength);
-    ApiKeyCredential key = apiKeyToLookUp(parsed);
-    return key == null ? authenticateLocally(parsed) : toResult(key, checkBlocking(key, client));
+    return (AuthResult) step;
   }
 
   /**
@@ -115,18 +121,8 @@ public final class Authenticator {
   }
 
   /**
-   * Authenticates one request without blocking: the future is already complete unless an API key
-   * has to be looked up in its backend.
-   *
-   * @param authorizationValues every value of the request's {@code Authorization} header
-   * @return the result; never completes exceptionally
-   */
-  public CompletableFuture<AuthResult> authenticateAsync(List<String> authorizationValues) {
-    return authenticateAsync(authorizationValues, null);
-  }
-
-  /**
-   * Authenticates one request from an identified client without blocking; see
+   * Authenticates one request from an identified client without blocking: the future is already
+   * complete unless an API key has to be looked up in its backend. See
    * {@link #authenticate(List, String)} for what the client identity is for.
    *
    * @param authorizationValues every value of the request's {@code Authorization} header
@@ -134,36 +130,13 @@ public final class Authenticator {
    * @return the result; never completes exceptionally
    */
   public CompletableFuture<AuthResult> authenticateAsync(List<String> authorizationValues, @Nullable String client) {
-    if (secretToken == null && apiKeys == null) {
-      return CompletableFuture.completedFuture(unrestricted);
+    Object step = answerOrLookup(authorizationValues);
+    if (step instanceof Lookup lookup) {
+      return Objects.requireNonNull(apiKeys)
+          .checkAsync(lookup.key, lookup.credential, client)
+          .thenApply(result -> toResult(lookup, result));
     }
-    AuthResult plain = plainValue(authorizationValues);
-    if (plain != null) {
-      return CompletableFuture.completedFuture(plain);
-    }
-    AuthorizationHeader.Parsed parsed = AuthorizationHeader.parse(authorizationValues, maxCredentialLength);
-    ApiKeyCredential key = apiKeyToLookUp(parsed);
-    if (key == null) {
-      return CompletableFuture.completedFuture(authenticateLocally(parsed));
-    }
-    CompletableFuture<CheckResult> check;
-    try {
-      check = Objects.requireNonNull(apiKeys).checkAsync(key, privileges, client);
-    } catch (RuntimeException e) {
-      check = CompletableFuture.failedFuture(e);
-    }
-    return check.handle((result, failure) -> toResult(key, answerOrUnavailable(result, failure)));
-  }
-
-  /**
-   * Authenticates and authorizes in one call.
-   *
-   * @param authorizationValues every value of the request's {@code Authorization} header
-   * @param needed the privilege the request needs
-   * @return the final decision
-   */
-  public AuthResult authorize(List<String> authorizationValues, Privilege needed) {
-    return authenticate(authorizationValues).authorize(needed);
+    return CompletableFuture.completedFuture((AuthResult) step);
   }
 
   /**
@@ -194,47 +167,65 @@ public final class Authenticator {
   }
 
   /**
-   * The hot paths, which work on the header value in place: the answer for a plain
-   * {@code Bearer <token>} value (compared without allocating), or for a plain {@code ApiKey <base64>}
-   * value whose answer is cached and not yet due for refresh; null when the value needs the full
-   * parser or the backend (a refresh needs the credential, which only the full path decodes). Gives
-   * exactly what the full path would.
+   * The one path of a request up to the backend: header, credential, then the cache. Answers what
+   * needs no backend, and names the API key to look up otherwise: an {@link AuthResult}, or a
+   * {@link Lookup}.
+   *
+   * <p>A single value in {@linkplain AuthorizationHeader#fastPathForm fast-path form} is read in
+   * place: a {@code Bearer} token is compared without allocating; an {@code ApiKey} token's
+   * characters are checked and written to bytes in one pass, hashed once, and looked up in the
+   * cache. On a miss the same checked token is decoded into its credential and the same cache key
+   * goes to the backend lookup. Every other value takes the full parser. Both give the same answer.
    */
-  private @Nullable AuthResult plainValue(List<String> values) {
-    if (values.size() != 1) {
-      return null;
+  private Object answerOrLookup(List<String> values) {
+    if (secretToken == null && apiKeys == null) {
+      return unrestricted;
     }
-    String value = values.get(0);
-    if (value == null) {
-      return null;
+    String value = values.size() == 1 ? values.get(0) : null;
+    if (value != null) {
+      FastPathForm form = AuthorizationHeader.fastPathForm(value, maxCredentialLength);
+      if (form == FastPathForm.BEARER && secretTokenBytes != null) {
+        int length = value.length() - AuthorizationHeader.FAST_PATH_TOKEN_START;
+        byte[] token = TokenScratch.get().bytes(Math.max(length, secretTokenBytes.length));
+        if (AuthorizationHeader.copyFastPathBearerToken(value, token)) {
+          // Picked by index, not by a branch: a match and a mismatch cost the same.
+          return secretTokenAnswers[ConstantTime.equalsBit(secretTokenBytes, token, length)];
+        }
+      }
+      if (form == FastPathForm.API_KEY && apiKeys != null) {
+        TokenScratch scratch = TokenScratch.get();
+        int length = value.length() - AuthorizationHeader.FAST_PATH_TOKEN_START;
+        if (AuthorizationHeader.copyFastPathApiKeyToken(value, scratch.bytes(length))) {
+          CacheKey key = scratch.lookupKey(length, privileges);
+          AuthResult cached = apiKeys.cachedOutcome(key);
+          return cached != null ? cached : lookupOrAnswer(AuthorizationHeader.parseCheckedApiKey(value), key);
+        }
+      }
     }
-    int scheme = AuthorizationHeader.plainScheme(value, maxCredentialLength);
-    boolean bearer = scheme == AuthorizationHeader.PLAIN_BEARER && secretToken != null;
-    CachingPrivilegeChecker caching = apiKeys instanceof CachingPrivilegeChecker c ? c : null;
-    if (!bearer && (scheme != AuthorizationHeader.PLAIN_API_KEY || caching == null)) {
-      return null;
-    }
-    int length = value.length() - AuthorizationHeader.PLAIN_TOKEN_START;
-    TokenScratch scratch = TokenScratch.get();
-    char[] token = scratch.copy(value, AuthorizationHeader.PLAIN_TOKEN_START, value.length(),
-        bearer ? Objects.requireNonNull(secretToken).length : 0);
-    if (bearer) {
-      // Picked by index, not by a branch: a match and a mismatch cost the same.
-      return AuthorizationHeader.isPlainBearerToken(token, length)
-          ? secretTokenAnswers[ConstantTime.equalsBit(Objects.requireNonNull(secretToken), token, length)]
-          : null;
-    }
-    return AuthorizationHeader.isPlainApiKeyToken(token, length, scratch.bytes())
-        ? Objects.requireNonNull(caching).cachedResult(scratch.sha256(length), privileges)
-        : null;
+    return lookupOrAnswer(AuthorizationHeader.parse(values, maxCredentialLength), null);
   }
 
-  /** The API key to look up in the backend, or null when the answer needs no backend. */
-  private @Nullable ApiKeyCredential apiKeyToLookUp(AuthorizationHeader.Parsed parsed) {
-    if (apiKeys != null && parsed instanceof AuthorizationHeader.Present p && p.credential() instanceof ApiKeyCredential key) {
-      return key;
+  /**
+   * The lookup for a parsed API key, with the cache key already computed from its text (this thread's
+   * lookup key, copied here) or computed here, or the answer for everything else.
+   */
+  private Object lookupOrAnswer(AuthorizationHeader.Parsed parsed, @Nullable CacheKey key) {
+    if (apiKeys != null && parsed instanceof AuthorizationHeader.Present p && p.credential() instanceof ApiKeyCredential credential) {
+      return new Lookup(
+          key != null ? key.withKeyId(credential.id()) : TokenScratch.get().keyOf(credential.encoded(), credential.id(), privileges), credential);
     }
-    return null;
+    return authenticateLocally(parsed);
+  }
+
+  /** An API key to look up: its credential and its cache key, computed once. */
+  private static final class Lookup {
+    final CacheKey key;
+    final ApiKeyCredential credential;
+
+    Lookup(CacheKey key, ApiKeyCredential credential) {
+      this.key = key;
+      this.credential = credential;
+    }
   }
 
   /** Every answer that needs no backend. */
@@ -259,48 +250,12 @@ public final class Authenticator {
     return secretTokenAnswers[token.matchBit(secretToken)];
   }
 
-  private static AuthResult.Unauthorized failed(AuthResult.Unauthorized.Reason reason) {
-    return new AuthResult.Unauthorized(reason, AuthResult.Unauthorized.AUTHENTICATION_FAILED);
-  }
-
-  private CheckResult checkBlocking(ApiKeyCredential key, @Nullable String client) {
-    try {
-      return answerOrUnavailable(Objects.requireNonNull(apiKeys).check(key, privileges, client), null);
-    } catch (RuntimeException e) {
-      return PrivilegeChecker.unavailable(e);
-    }
-  }
-
-  /** A backend that breaks its contract (throws, or answers null) is read as unavailable. */
-  private static CheckResult answerOrUnavailable(@Nullable CheckResult result, @Nullable Throwable failure) {
-    if (failure != null) {
-      return PrivilegeChecker.unavailable(failure);
-    }
-    return result != null ? result : new CheckResult.Unavailable("backend answered null", Duration.ofSeconds(1));
-  }
-
-  private AuthResult toResult(ApiKeyCredential key, CheckResult check) {
+  /** The outcome of the backend's answer: a 503 for "unavailable", whose hint is at least a second. */
+  private static AuthResult toResult(Lookup lookup, CheckResult check) {
     if (check instanceof CheckResult.Unavailable unavailable) {
-      Duration retryAfter = unavailable.retryAfter();
-      return new AuthResult.Unavailable(
-          retryAfter.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : retryAfter, unavailable.reason());
+      return new AuthResult.Unavailable(Retry.atLeastOneSecond(unavailable.retryAfter()), unavailable.detail());
     }
-    return Objects.requireNonNull(apiKeyResult(key.id(), check));
-  }
-
-  /**
-   * The outcome for a key's settled answer: its privileges, or 401 for an unknown key or one that
-   * holds none of the privileges asked about. Null for "unavailable", whose outcome is not fixed.
-   */
-  static @Nullable AuthResult apiKeyResult(@Nullable String keyId, CheckResult check) {
-    if (check instanceof CheckResult.Granted granted) {
-      return granted.privileges().isEmpty()
-          ? failed(AuthResult.Unauthorized.Reason.NO_PRIVILEGES)
-          : new AuthResult.Authenticated(AuthMethod.API_KEY, granted.privileges(), keyId, granted.username());
-    }
-    // A fresh outcome per answer, not a shared constant, so that the cache holds a right and a wrong
-    // secret's answers alike (benchmarks/RESULTS.md has what the timing check still finds).
-    return check instanceof CheckResult.UnknownKey ? failed(AuthResult.Unauthorized.Reason.INVALID_CREDENTIALS) : null;
+    return Objects.requireNonNull(ApiKeyOutcome.of(lookup.credential.id(), check));
   }
 
   @Override
@@ -313,7 +268,7 @@ public final class Authenticator {
   /** Configures an {@link Authenticator}. */
   public static final class Builder {
     private @Nullable String secretToken;
-    private @Nullable PrivilegeChecker apiKeys;
+    private @Nullable CachingPrivilegeChecker apiKeys;
     private ApplicationPrivileges privileges = ApplicationPrivileges.APM;
     private int maxCredentialLength = AuthorizationHeader.DEFAULT_MAX_LENGTH;
 
@@ -331,13 +286,14 @@ public final class Authenticator {
     }
 
     /**
-     * Accepts {@code Authorization: ApiKey ...} credentials, with the privileges this checker
-     * reports. Wrap a network backend in a {@link CachingPrivilegeChecker}.
+     * Accepts {@code Authorization: ApiKey ...} credentials, with the privileges the checker's backend
+     * reports. Any backend goes behind a cache, which answers keys in use without leaving the
+     * process and shields the backend: {@code apiKeys(CachingPrivilegeChecker.builder(backend).build())}.
      *
-     * @param checker the checker; null turns API keys off
+     * @param checker the caching checker; null turns API keys off
      * @return this builder
      */
-    public Builder apiKeys(@Nullable PrivilegeChecker checker) {
+    public Builder apiKeys(@Nullable CachingPrivilegeChecker checker) {
       this.apiKeys = checker;
       return this;
     }

@@ -36,46 +36,38 @@ public final class AuthorizationHeader {
       "authentication failed: missing or improperly formatted Authorization header: " + EXPECTED;
 
   /** Message for an {@code ApiKey} token that is not base64. */
-  public static final String IMPROPERLY_ENCODED_MESSAGE =
+  private static final String IMPROPERLY_ENCODED_MESSAGE =
       "authentication failed: improperly encoded ApiKey credentials: expected base64(ID:APIKey)";
 
   /** Message for an {@code ApiKey} token whose decoded value is not {@code id:secret}. */
-  public static final String IMPROPERLY_FORMATTED_MESSAGE =
+  private static final String IMPROPERLY_FORMATTED_MESSAGE =
       "authentication failed: improperly formatted ApiKey credentials: expected base64(ID:APIKey)";
 
   /** Message for a header value over the maximum length. */
-  public static final String TOO_LONG_MESSAGE =
+  private static final String TOO_LONG_MESSAGE =
       "authentication failed: Authorization header exceeds the maximum length";
 
   /** Message for differing duplicate headers. */
-  public static final String CONFLICTING_MESSAGE =
+  private static final String CONFLICTING_MESSAGE =
       "invalid request: multiple differing Authorization headers";
 
   private static final int MAX_ECHOED_SCHEME = 32;
 
-  private static final String BASE64_ALPHABET_AND_PAD = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
-
-  /** The characters of base64 and its padding, one bit each: characters 0-63, then 64-127. */
-  private static final long BASE64_OR_PAD_LOW;
-
-  private static final long BASE64_OR_PAD_HIGH;
+  /**
+   * 0 for each base64 character and {@code =}, 1 for every other Latin-1 character: one load per
+   * character, with no branch; cheaper than arithmetic on bit masks (see benchmarks/RESULTS.md).
+   */
+  private static final byte[] NOT_BASE64_OR_PAD = new byte[256];
 
   static {
-    long low = 0;
-    long high = 0;
-    for (char c : BASE64_ALPHABET_AND_PAD.toCharArray()) {
-      if (c < 64) {
-        low |= 1L << c;
-      } else {
-        high |= 1L << (c - 64);
-      }
+    java.util.Arrays.fill(NOT_BASE64_OR_PAD, (byte) 1);
+    for (char c : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=".toCharArray()) {
+      NOT_BASE64_OR_PAD[c] = 0;
     }
-    BASE64_OR_PAD_LOW = low;
-    BASE64_OR_PAD_HIGH = high;
   }
 
-  /** Where the token of a {@link #plainScheme plain} {@code Bearer} or {@code ApiKey} value starts. */
-  static final int PLAIN_TOKEN_START = 7;
+  /** Where the token of a value in {@linkplain #fastPathForm fast-path form} starts: after {@code Bearer } or {@code ApiKey }. */
+  static final int FAST_PATH_TOKEN_START = 7;
 
   private AuthorizationHeader() {}
 
@@ -120,16 +112,6 @@ public final class AuthorizationHeader {
   public record Conflicting(String message) implements Parsed {}
 
   /**
-   * Parses one header value with the default maximum length.
-   *
-   * @param value the header value, or null when the header is absent
-   * @return the result
-   */
-  public static Parsed parse(@Nullable String value) {
-    return parseOne(value, DEFAULT_MAX_LENGTH);
-  }
-
-  /**
    * Parses all values of the {@code Authorization} header of one request.
    *
    * @param values every value the request carried, in order; empty when absent
@@ -147,7 +129,7 @@ public final class AuthorizationHeader {
         return new Conflicting(CONFLICTING_MESSAGE);
       }
     }
-    return parseOne(first, maxLength);
+    return parseValue(first, maxLength);
   }
 
   /**
@@ -157,7 +139,7 @@ public final class AuthorizationHeader {
    * @param maxLength the maximum length, in characters
    * @return the result
    */
-  public static Parsed parseOne(@Nullable String value, int maxLength) {
+  public static Parsed parseValue(@Nullable String value, int maxLength) {
     if (value == null) {
       return Missing.INSTANCE;
     }
@@ -194,44 +176,49 @@ public final class AuthorizationHeader {
       return new Present(new BearerToken(value.substring(tokenStart, end)));
     }
     if (schemeLength == 6 && isScheme(value, start, "apikey")) {
-      return parseApiKey(value.substring(tokenStart, end));
+      String token = value.substring(tokenStart, end);
+      return isBase64Text(token) ? parseApiKey(token) : improperlyEncoded();
     }
     return unknownScheme(value, start, space);
   }
 
-  /** {@link #plainScheme}: not a plain value. */
-  static final int NOT_PLAIN = 0;
-  /** {@link #plainScheme}: {@code Bearer } then the token. */
-  static final int PLAIN_BEARER = 1;
-  /** {@link #plainScheme}: {@code ApiKey } then the token. */
-  static final int PLAIN_API_KEY = 2;
+  /** How the request path may read a header value in place, without the full parser. */
+  enum FastPathForm {
+    /** Not in fast-path form: the full parser decides. */
+    NONE,
+    /** {@code Bearer } and a token. */
+    BEARER,
+    /** {@code ApiKey } and a token. */
+    API_KEY
+  }
 
   /**
-   * The scheme of a value that may be plain: within the maximum length, {@code Bearer } or
-   * {@code ApiKey } (the scheme in any case, one space) and at least one more character. The hot
-   * paths then check the token's characters with {@link #isPlainBearerToken} or
-   * {@link #isPlainApiKeyToken}; a plain value is one that passes both checks, and for it
-   * {@link #parseOne} makes a credential of exactly {@code value.substring(7)}. Anything else goes
-   * through {@link #parseOne}.
+   * The form of a value the request path may answer in place: within the maximum length, exactly
+   * {@code Bearer } or {@code ApiKey } (the scheme in any case, one space, nothing before it) and at
+   * least one more character. The caller then checks the token's characters with
+   * {@link #copyFastPathBearerToken} or {@link #copyFastPathApiKeyToken}; for a value that passes, {@link #parseValue} makes a credential of exactly
+   * {@code value.substring(FAST_PATH_TOKEN_START)} (or, for an {@code ApiKey} token that does not
+   * decode to {@code id:secret}, the refusal {@link #parseCheckedApiKey} gives too). Anything else
+   * goes through {@link #parseValue}.
    *
    * @param value the header value
    * @param maxLength the maximum length, in characters
-   * @return {@link #PLAIN_BEARER}, {@link #PLAIN_API_KEY} or {@link #NOT_PLAIN}
+   * @return the form
    */
-  static int plainScheme(String value, int maxLength) {
+  static FastPathForm fastPathForm(String value, int maxLength) {
     int n = value.length();
-    if (n <= PLAIN_TOKEN_START || n > maxLength || value.charAt(PLAIN_TOKEN_START - 1) != ' ') {
-      return NOT_PLAIN;
+    if (n <= FAST_PATH_TOKEN_START || n > maxLength || value.charAt(FAST_PATH_TOKEN_START - 1) != ' ') {
+      return FastPathForm.NONE;
     }
     // The first letter picks the one scheme worth comparing.
     int first = value.charAt(0) | 0x20;
     if (first == 'b' && isScheme(value, 0, "bearer")) {
-      return PLAIN_BEARER;
+      return FastPathForm.BEARER;
     }
     if (first == 'a' && isScheme(value, 0, "apikey")) {
-      return PLAIN_API_KEY;
+      return FastPathForm.API_KEY;
     }
-    return NOT_PLAIN;
+    return FastPathForm.NONE;
   }
 
   /**
@@ -255,66 +242,83 @@ public final class AuthorizationHeader {
   }
 
   /**
-   * Whether a {@code Bearer} token is plain: visible characters only (no space, no control
-   * character), so the full parser would take it whole.
+   * Whether the token of a {@link FastPathForm#BEARER} value is visible ASCII only (no space, no
+   * control character, nothing beyond ASCII), so that the full parser would take it as it is; in the
+   * same pass the token is written to {@code ascii}, one byte per character (meaningful only when
+   * the answer is true). Tokens with other characters are left to the full parser.
    *
-   * @param token the token's characters
-   * @param length how many
-   * @return true if plain
+   * @param value the header value, in fast-path form
+   * @param ascii where the bytes go; at least {@code value.length() - FAST_PATH_TOKEN_START} long
+   * @return true if the token is visible ASCII
    */
-  static boolean isPlainBearerToken(char[] token, int length) {
-    // Without a branch per character: the sign bit is set for c < 0x21 and for c == 0x7f.
+  static boolean copyFastPathBearerToken(String value, byte[] ascii) {
+    // Without a branch per character: the sign bit is set for c < 0x21 and for c > 0x7e.
     int bad = 0;
-    for (int i = 0; i < length; i++) {
-      char c = token[i];
-      bad |= (c - 0x21) | ((c ^ 0x7f) - 1);
+    int n = value.length();
+    for (int i = FAST_PATH_TOKEN_START, j = 0; i < n; i++, j++) {
+      char c = value.charAt(i);
+      bad |= (c - 0x21) | (0x7e - c);
+      ascii[j] = (byte) c;
     }
     return bad >= 0;
   }
 
   /**
-   * Whether an {@code ApiKey} token is plain: base64 characters only. Such a token is a valid
-   * credential exactly when the full parser says so; the hot path looks its digest up in the cache,
-   * where only parsed credentials are. In the same pass the characters are written to {@code ascii}
-   * as bytes (meaningful only when the answer is true), ready to be hashed.
+   * Whether the token of an {@link FastPathForm#API_KEY} value has base64 characters only; in the
+   * same pass, the characters are written to {@code ascii} as bytes (meaningful only when the answer
+   * is true), ready to be hashed. Such a token is a valid credential exactly when
+   * {@link #parseCheckedApiKey} says so. A character beyond Latin-1, whose low byte may look like
+   * base64, is refused, not truncated.
    *
-   * @param token the token's characters
-   * @param length how many
-   * @param ascii where the bytes go; at least {@code length} long
-   * @return true if plain
+   * @param value the header value, in fast-path form
+   * @param ascii where the bytes go; at least {@code value.length() - FAST_PATH_TOKEN_START} long
+   * @return true if every character of the token is base64 or {@code =}
    */
-  static boolean isPlainApiKeyToken(char[] token, int length, byte[] ascii) {
+  static boolean copyFastPathApiKeyToken(String value, byte[] ascii) {
     // Without a branch per character, so the time does not depend on which characters the token has.
     int bad = 0;
-    for (int i = 0; i < length; i++) {
-      char c = token[i];
+    int n = value.length();
+    for (int i = FAST_PATH_TOKEN_START, j = 0; i < n; i++, j++) {
+      char c = value.charAt(i);
       bad |= notBase64OrPad(c);
-      ascii[i] = (byte) c;
+      ascii[j] = (byte) c;
     }
     return bad == 0;
   }
 
-  /** 0 for a base64 character or {@code =}, anything else for other characters; no branch. */
-  private static int notBase64OrPad(char c) {
-    // LOW for c < 64, HIGH for 64 <= c < 128, chosen by arithmetic rather than a branch.
-    long bits = BASE64_OR_PAD_LOW ^ ((BASE64_OR_PAD_LOW ^ BASE64_OR_PAD_HIGH) & -(long) ((c >>> 6) & 1));
-    return (c >>> 7) | (int) (~(bits >>> (c & 63)) & 1);
+  /**
+   * The credential of an {@link FastPathForm#API_KEY} value whose token's characters were found to
+   * be base64 by {@link #copyFastPathApiKeyToken}: decoded once, its characters not scanned again. The same answer as {@link #parseValue} for that value.
+   *
+   * @param value the header value, in fast-path form, its token's characters checked
+   * @return {@link Present} with the credential, or {@link Malformed}
+   */
+  static Parsed parseCheckedApiKey(String value) {
+    return parseApiKey(value.substring(FAST_PATH_TOKEN_START));
   }
 
+  /** 0 for a base64 character or {@code =}, anything else for other characters; no branch. */
+  private static int notBase64OrPad(char c) {
+    return NOT_BASE64_OR_PAD[c & 0xff] | (c >>> 8);
+  }
+
+  /**
+   * Decodes a token whose characters are all base64 or {@code =}; they are checked first because the
+   * decoder's exception for a bad character costs far more than the check.
+   */
   private static Parsed parseApiKey(String token) {
-    if ((token.length() & 3) != 0 || !isBase64Text(token)) {
-      // Refused before the decoder sees it: its exception for a bad character costs microseconds.
-      return new Malformed(AuthResult.Unauthorized.Reason.IMPROPERLY_ENCODED, IMPROPERLY_ENCODED_MESSAGE);
+    if ((token.length() & 3) != 0) {
+      return improperlyEncoded();
     }
     byte[] decoded;
     try {
       decoded = Base64.getDecoder().decode(token);
     } catch (IllegalArgumentException e) {
-      return new Malformed(AuthResult.Unauthorized.Reason.IMPROPERLY_ENCODED, IMPROPERLY_ENCODED_MESSAGE);
+      return improperlyEncoded();
     }
     try {
       if (!hasZeroPadBits(token)) {
-        return new Malformed(AuthResult.Unauthorized.Reason.IMPROPERLY_ENCODED, IMPROPERLY_ENCODED_MESSAGE);
+        return improperlyEncoded();
       }
       int colon = -1;
       for (int i = 0; i < decoded.length; i++) {
@@ -379,6 +383,10 @@ public final class AuthorizationHeader {
     return new Malformed(
         AuthResult.Unauthorized.Reason.UNKNOWN_SCHEME,
         "authentication failed: unknown Authentication header " + value.substring(start, end) + ": " + EXPECTED);
+  }
+
+  private static Malformed improperlyEncoded() {
+    return new Malformed(AuthResult.Unauthorized.Reason.IMPROPERLY_ENCODED, IMPROPERLY_ENCODED_MESSAGE);
   }
 
   private static Malformed malformedHeader() {

@@ -1,6 +1,5 @@
 package dev.intakeauth;
 
-import dev.intakeauth.internal.Require;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -8,12 +7,13 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.intakeauth.internal.CacheKey;
 import dev.intakeauth.internal.CircuitBreaker;
 import dev.intakeauth.internal.LogSafe;
+import dev.intakeauth.internal.Require;
+import dev.intakeauth.internal.Retry;
 import dev.intakeauth.internal.TokenBucket;
+import dev.intakeauth.internal.TokenScratch;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  *       within the last two lifetimes (so used at least once every two lifetimes) is looked up again
  *       without spending budget once its answer expired. Only digests of such keys are remembered.
  *   <li>Each client (an opaque identity the caller passes, such as its grouped address; see
- *       {@link Authenticator#authenticate(java.util.List, String)}) may take at most
+ *       the authenticator's {@code authenticate(List, String)}) may take at most
  *       {@link Builder#newKeysPerClientPerMinute} (default a tenth of the budget, at least 1) of the
  *       new-key lookups, so that one client's unknown keys cannot spend the whole budget. Lookups
  *       without a client identity spend only the global budget.
@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <pre>{@code
- * PrivilegeChecker checker = CachingPrivilegeChecker.builder(elasticsearch)
+ * CachingPrivilegeChecker checker = CachingPrivilegeChecker.builder(elasticsearch)
  *     .expireAfterWrite(Duration.ofMinutes(1))
  *     .newKeysPerMinute(100)
  *     .build();
@@ -68,11 +68,15 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
   /** "Never", as a distance from now that cannot overflow a difference of two time readings. */
   private static final long NEVER = Long.MAX_VALUE / 2;
-  private static final long MIN_REFRESH_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
-  private static final AtomicLongFieldUpdater<Answer> REFRESH_AT = AtomicLongFieldUpdater.newUpdater(Answer.class, "refreshAt");
+  private static final AtomicLongFieldUpdater<CacheEntry> REFRESH_AT = AtomicLongFieldUpdater.newUpdater(CacheEntry.class, "refreshAt");
 
   private final PrivilegeChecker backend;
-  private final AsyncCache<CacheKey, Answer> cache;
+  /**
+   * The answers, bounded in size only: each entry carries its own expiry time, read against the same
+   * clock reading as its refresh point, because a lookup in a cache that expires entries itself costs
+   * more (see benchmarks/RESULTS.md). An expired entry is removed by the first lookup that finds it.
+   */
+  private final AsyncCache<CacheKey, CacheEntry> cache;
   private final @Nullable Cache<CacheKey, CheckResult.Granted> stale;
   private final TokenBucket budget;
   /** Digests of keys granted lately, which are looked up again without spending budget. No secret. */
@@ -83,6 +87,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   private final int newKeysPerClientPerMinute;
   private final long maximumClients;
   private final String clientLimitSettingName;
+  private final long expireAfterNanos;
   private final long refreshAfterNanos;
   private final CircuitBreaker breaker;
   private final Duration deadline;
@@ -104,17 +109,10 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
         Math.min(b.newKeysPerMinute, b.newKeysPerClientPerMinute > 0 ? b.newKeysPerClientPerMinute : Math.max(1, b.newKeysPerMinute / 10));
     this.maximumClients = b.maximumClients;
     this.clientLimitSettingName = b.clientLimitSettingName;
-    long ttlNanos = b.expireAfterWrite.toNanos();
-    this.refreshAfterNanos = ttlNanos - ttlNanos / 5;
-    this.cache =
-        Caffeine.newBuilder()
-            .maximumSize(b.maximumSize)
-            .ticker(ticker)
-            .executor(b.executor)
-            // A fixed lifetime: reads cost half what they do with a per-entry one. "Unavailable" answers
-            // are removed as they settle (see forgetIfUnavailable).
-            .expireAfterWrite(ttlNanos, TimeUnit.NANOSECONDS)
-            .buildAsync();
+    this.expireAfterNanos = b.expireAfterWrite.toNanos();
+    this.refreshAfterNanos = expireAfterNanos - expireAfterNanos / 5;
+    // "Unavailable" answers are removed as they settle (see forgetIfUnavailable).
+    this.cache = Caffeine.newBuilder().maximumSize(b.maximumSize).executor(b.executor).buildAsync();
     this.stale =
         b.staleGrace.isZero()
             ? null
@@ -157,58 +155,84 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   /** Asks without a client identity: a lookup spends only the global budget. */
   @Override
   public CompletableFuture<CheckResult> checkAsync(ApiKeyCredential credential, ApplicationPrivileges scope) {
-    return checkAsync(credential, scope, null);
+    return checkAsync(TokenScratch.get().keyOf(credential.encoded(), credential.id(), scope), credential, null);
   }
 
   /**
-   * Asks on behalf of a client: a key that has to be looked up and was not granted lately spends one
-   * of the client's {@link Builder#newKeysPerClientPerMinute} and one of the global budget.
+   * The lookup behind every check, for a key already computed: from the credential, or by the request
+   * path from the header's text, which this way is hashed once. A key that has to be looked up and
+   * was not granted lately spends one of the client's {@link Builder#newKeysPerClientPerMinute} and
+   * one of the global budget.
+   *
+   * @param key the key of {@code credential} and the scope asked about, naming the key id
+   * @param client an opaque identity of the client, or null when unknown (then only the global
+   *     budget applies)
+   * @return the answer; never completes exceptionally
    */
-  @Override
-  public CompletableFuture<CheckResult> checkAsync(ApiKeyCredential credential, ApplicationPrivileges scope, @Nullable String client) {
-    CacheKey key = CacheKey.of(credential, scope);
-    CompletableFuture<Answer> answer = cache.getIfPresent(key);
+  CompletableFuture<CheckResult> checkAsync(CacheKey key, ApiKeyCredential credential, @Nullable String client) {
+    try {
+      return lookUp(key, credential, client);
+    } catch (RuntimeException e) {
+      // A bug, or a cache that could not take the load: the caller gets "unavailable", not a crash.
+      return CompletableFuture.completedFuture(PrivilegeChecker.unavailable(e));
+    }
+  }
+
+  private CompletableFuture<CheckResult> lookUp(CacheKey key, ApiKeyCredential credential, @Nullable String client) {
+    long now = time.nanoTime();
+    CompletableFuture<CacheEntry> answer = cache.getIfPresent(key);
+    if (answer != null && isExpired(answer, now)) {
+      // Gone as if never cached; a removal that lost a race leaves the newer entry for get() to find.
+      cache.asMap().remove(key, answer);
+      answer = null;
+    }
     if (answer == null) {
-      answer = cache.get(key, (k, executor) -> load(k, credential, scope, client));
-    } else if (refreshIfDue(key, answer, credential, scope)) {
+      answer = cache.get(key, (k, executor) -> load(k, credential, client));
+    } else if (refreshIfDue(key, answer, credential, now)) {
       // A refresh that answered at once already decides this request.
       answer = Objects.requireNonNullElse(cache.getIfPresent(key), answer);
     }
     // An answer that settled before the cache held it was not seen by load's own removal.
     forgetIfUnavailable(key, answer);
-    Answer done = completed(answer);
+    CacheEntry done = completed(answer);
     if (done != null && (stale == null || !(done.result instanceof CheckResult.Unavailable))) {
       return CompletableFuture.completedFuture(done.result);
     }
-    return answer.thenApply(a -> orStale(key, a.result));
+    return answer.handle((a, failure) -> failure != null ? PrivilegeChecker.unavailable(failure) : orStale(key, a.result));
   }
 
-  /** Asks on behalf of a client, blocking; see {@link #checkAsync(ApiKeyCredential, ApplicationPrivileges, String)}. */
-  @Override
-  public CheckResult check(ApiKeyCredential credential, ApplicationPrivileges scope, @Nullable String client) {
-    CompletableFuture<CheckResult> future = checkAsync(credential, scope, client);
-    try {
-      return future.join();
-    } catch (CompletionException | CancellationException e) {
-      return PrivilegeChecker.unavailable(e);
-    }
+  /** As {@link #checkAsync(CacheKey, ApiKeyCredential, String)}, blocking. */
+  CheckResult check(CacheKey key, ApiKeyCredential credential, @Nullable String client) {
+    return checkAsync(key, credential, client).join();
   }
 
   /**
-   * The hot path: the caller's answer for the key whose {@code base64(id:api_key)} text has this
-   * SHA-256, when a settled, usable answer is cached; null otherwise (not cached, still being
-   * fetched, "unavailable", or due for refresh), and the caller takes the full path. Only
-   * credentials that parsed are ever cached, and the key is the digest of the exact encoded text, so
-   * a hit stands for a valid credential.
+   * The request path's lookup: the outcome of the cached answer for this key when it is settled,
+   * usable, within its lifetime and not yet due for refresh; null otherwise (not cached, still being
+   * fetched, "unavailable", expired, or due for refresh), and the caller takes
+   * {@link #checkAsync(CacheKey, ApiKeyCredential, String)}, which removes an expired answer and holds
+   * the credential a refresh needs. Only credentials that parsed are ever cached, and the key is the
+   * digest of the exact encoded text, so a hit stands for a valid credential.
+   *
+   * @param key the key, with or without the key id
    */
-  @Nullable AuthResult cachedResult(byte[] encodedDigest, ApplicationPrivileges scope) {
-    Answer done = completed(cache.getIfPresent(CacheKey.ofDigest(encodedDigest, scope)));
-    // An answer due for refresh goes to the full path, which holds the credential to refresh with.
-    return done == null || done.refreshAt - time.nanoTime() <= 0 ? null : done.authResult;
+  @Nullable AuthResult cachedOutcome(CacheKey key) {
+    CacheEntry done = completed(cache.getIfPresent(key));
+    if (done == null) {
+      return null;
+    }
+    // One clock reading serves both limits.
+    long now = time.nanoTime();
+    return now - done.expiresAt < 0 && done.refreshAt - now > 0 ? done.outcome : null;
   }
 
-  private static @Nullable Answer completed(@Nullable CompletableFuture<Answer> answer) {
-    return answer != null && answer.isDone() && !answer.isCompletedExceptionally() ? answer.join() : null;
+  private static @Nullable CacheEntry completed(@Nullable CompletableFuture<CacheEntry> entry) {
+    return entry != null && entry.isDone() && !entry.isCompletedExceptionally() ? entry.join() : null;
+  }
+
+  private static boolean isExpired(CompletableFuture<CacheEntry> entry, long now) {
+    CacheEntry done = completed(entry);
+    return done != null && now - done.expiresAt >= 0;
   }
 
   /**
@@ -252,30 +276,29 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     }
   }
 
-  private CompletableFuture<Answer> load(
-      CacheKey key, ApiKeyCredential credential, ApplicationPrivileges scope, @Nullable String client) {
+  private CompletableFuture<CacheEntry> load(CacheKey key, ApiKeyCredential credential, @Nullable String client) {
     long breakerWait = breaker.tryAcquire();
     if (breakerWait > 0) {
       return CompletableFuture.completedFuture(
-          unavailableAnswer(new CheckResult.Unavailable("circuit breaker open: the backend keeps failing", Duration.ofNanos(breakerWait))));
+          unavailableEntry(new CheckResult.Unavailable(Duration.ofNanos(breakerWait), "circuit breaker open: the backend keeps failing")));
     }
     if (recentlyGranted.getIfPresent(key) == null) {
       CheckResult.Unavailable refused = spendBudget(key, client);
       if (refused != null) {
         breaker.abandonProbe();
-        return CompletableFuture.completedFuture(unavailableAnswer(refused));
+        return CompletableFuture.completedFuture(unavailableEntry(refused));
       }
     }
-    CompletableFuture<Answer> answer = ask(key, credential, scope);
+    CompletableFuture<CacheEntry> answer = ask(key, credential);
     answer.thenRun(() -> forgetIfUnavailable(key, answer));
     return answer;
   }
 
   /** One backend call, bounded by the deadline, settled into an answer that is never exceptional. */
-  private CompletableFuture<Answer> ask(CacheKey key, ApiKeyCredential credential, ApplicationPrivileges scope) {
+  private CompletableFuture<CacheEntry> ask(CacheKey key, ApiKeyCredential credential) {
     long started = time.nanoTime();
     backendCalls.incrementAndGet();
-    CompletableFuture<CheckResult> call = callBackend(credential, scope);
+    CompletableFuture<CheckResult> call = callBackend(credential, key.scope());
     CompletableFuture<CheckResult> bounded = call.copy().orTimeout(deadline.toNanos(), TimeUnit.NANOSECONDS);
     return bounded.handle((result, failure) -> settle(key, result, failure, call, started));
   }
@@ -296,8 +319,8 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
       if (shareWait > 0) {
         logClientShareExhausted(key, client);
         return new CheckResult.Unavailable(
-            "over the share of " + newKeysPerClientPerMinute + " new API keys per minute for one client (" + clientLimitSettingName + ")",
-            Duration.ofNanos(shareWait));
+            Duration.ofNanos(shareWait),
+            "over the share of " + newKeysPerClientPerMinute + " new API keys per minute for one client (" + clientLimitSettingName + ")");
       }
     }
     long budgetWait = budget.tryTake();
@@ -308,8 +331,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
       }
       logBudgetExhausted(key);
       return new CheckResult.Unavailable(
-          "over the budget of " + newKeysPerMinute + " new API keys per minute (" + limitSettingName + ")",
-          Duration.ofNanos(budgetWait));
+          Duration.ofNanos(budgetWait), "over the budget of " + newKeysPerMinute + " new API keys per minute (" + limitSettingName + ")");
     }
     return null;
   }
@@ -334,12 +356,11 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
    *
    * @return whether this call started a refresh
    */
-  private boolean refreshIfDue(CacheKey key, CompletableFuture<Answer> current, ApiKeyCredential credential, ApplicationPrivileges scope) {
-    Answer done = completed(current);
+  private boolean refreshIfDue(CacheKey key, CompletableFuture<CacheEntry> current, ApiKeyCredential credential, long now) {
+    CacheEntry done = completed(current);
     if (done == null) {
       return false;
     }
-    long now = time.nanoTime();
     long due = done.refreshAt;
     // The claim also holds off further attempts until this one has had its deadline.
     if (due - now > 0 || !REFRESH_AT.compareAndSet(done, due, now + deadline.toNanos())) {
@@ -350,9 +371,9 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
       done.refreshAt = now + breakerWait;
       return false;
     }
-    ask(key, credential, scope).thenAccept(fresh -> {
+    ask(key, credential).thenAccept(fresh -> {
       if (fresh.result instanceof CheckResult.Unavailable unavailable) {
-        done.refreshAt = time.nanoTime() + Math.max(MIN_REFRESH_RETRY_NANOS, unavailable.retryAfter().toNanos());
+        done.refreshAt = time.nanoTime() + Retry.atLeastOneSecond(unavailable.retryAfter()).toNanos();
       } else {
         // Replaces only the answer this refresh started from: one that expired, was invalidated or
         // replaced meanwhile stays as it is.
@@ -367,8 +388,8 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
    * Called when it settles and again by the caller that put it in the cache (whichever comes after
    * the cache holds it does the removal; the other finds nothing or a newer answer, and leaves it).
    */
-  private void forgetIfUnavailable(CacheKey key, CompletableFuture<Answer> answer) {
-    Answer done = completed(answer);
+  private void forgetIfUnavailable(CacheKey key, CompletableFuture<CacheEntry> answer) {
+    CacheEntry done = completed(answer);
     if (done != null && done.result instanceof CheckResult.Unavailable) {
       cache.asMap().remove(key, answer);
     }
@@ -382,41 +403,47 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     }
   }
 
-  private Answer settle(
+  private CacheEntry settle(
       CacheKey key, @Nullable CheckResult result, @Nullable Throwable failure, CompletableFuture<CheckResult> call, long started) {
     if (failure != null) {
       Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
       if (cause instanceof TimeoutException) {
         call.cancel(true);
-        result = new CheckResult.Unavailable("backend gave no answer within " + deadline, Duration.ofSeconds(1));
+        result = new CheckResult.Unavailable(Retry.MINIMUM, "backend gave no answer within " + deadline);
       } else {
         result = PrivilegeChecker.unavailable(cause);
       }
     }
-    Objects.requireNonNull(result, "backend answered null");
+    if (result == null) {
+      // A backend that breaks its contract is read as unavailable, like one that throws.
+      result = new CheckResult.Unavailable(Retry.MINIMUM, "backend answered null");
+    }
     if (result instanceof CheckResult.Unavailable unavailable) {
       breaker.onFailure();
-      LOG.warn("API key {}: backend unavailable: {}", key, unavailable.reason());
-      return unavailableAnswer(unavailable);
+      LOG.warn("API key {}: backend unavailable: {}", key, unavailable.detail());
+      return unavailableEntry(unavailable);
     }
     breaker.onSuccess();
+    long now = time.nanoTime();
     if (result instanceof CheckResult.Granted granted) {
       recentlyGranted.put(key, Boolean.TRUE);
       if (stale != null) {
         stale.put(key, granted);
       }
-      // Counted from when the question was asked: the answer is that old.
-      return new Answer(result, Authenticator.apiKeyResult(key.keyId(), result), started + refreshAfterNanos);
+      // The refresh point counts from when the question was asked (the answer is that old); the
+      // lifetime, from when the answer came, as a cache that expires entries itself would count it.
+      return new CacheEntry(result, ApiKeyOutcome.of(key.keyId(), result), started + refreshAfterNanos, now + expireAfterNanos);
     }
     recentlyGranted.invalidate(key);
     if (stale != null) {
       stale.invalidate(key);
     }
-    return new Answer(result, Authenticator.apiKeyResult(key.keyId(), result), time.nanoTime() + NEVER);
+    return new CacheEntry(result, ApiKeyOutcome.of(key.keyId(), result), now + NEVER, now + expireAfterNanos);
   }
 
-  private Answer unavailableAnswer(CheckResult.Unavailable unavailable) {
-    return new Answer(unavailable, null, time.nanoTime() + NEVER);
+  private CacheEntry unavailableEntry(CheckResult.Unavailable unavailable) {
+    long now = time.nanoTime();
+    return new CacheEntry(unavailable, null, now + NEVER, now + NEVER);
   }
 
   private CheckResult orStale(CacheKey key, CheckResult result) {
@@ -464,28 +491,33 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   }
 
   /**
-   * A cached answer, with the request outcome it stands for made once, so that a hit allocates no
-   * outcome: null for "unavailable", which is never served from here. Holds no secret.
+   * A cache entry: the backend's answer, with the request outcome it stands for made once, so that a
+   * hit allocates no outcome (null for "unavailable", which is never served from here), and its two
+   * points in time. Times are {@link TimeSource#nanoTime()} readings, compared by difference, so they
+   * may wrap around. Holds no secret.
    */
-  private static final class Answer {
+  private static final class CacheEntry {
     final CheckResult result;
-    final @Nullable AuthResult authResult;
+    final @Nullable AuthResult outcome;
+    /** From here on the entry is gone: {@link Builder#expireAfterWrite} after the answer came. */
+    final long expiresAt;
     /**
-     * Time ({@link TimeSource#nanoTime()}) from which the hot path leaves this answer to the full path, which refreshes it:
-     * a granted answer's refresh point, pushed on while a refresh runs or after one failed; far in
-     * the future for the other answers. Compared by difference, so it may wrap around.
+     * From here on the request path leaves this entry to the full lookup, which refreshes it: a
+     * granted answer's refresh point, pushed on while a refresh runs or after one failed; far in the
+     * future for the other answers.
      */
     volatile long refreshAt;
 
-    Answer(CheckResult result, @Nullable AuthResult authResult, long refreshAt) {
+    CacheEntry(CheckResult result, @Nullable AuthResult outcome, long refreshAt, long expiresAt) {
       this.result = result;
-      this.authResult = authResult;
+      this.outcome = outcome;
       this.refreshAt = refreshAt;
+      this.expiresAt = expiresAt;
     }
 
     @Override
     public String toString() {
-      return "Answer[" + (result instanceof CheckResult.Granted ? "granted" : result.getClass().getSimpleName()) + "]";
+      return "CacheEntry[" + (result instanceof CheckResult.Granted ? "granted" : result.getClass().getSimpleName()) + "]";
     }
   }
 
@@ -550,7 +582,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
      * The most new-key lookups one client may take per minute, out of {@link #newKeysPerMinute}; it
      * refills continuously. Default a tenth of {@code newKeysPerMinute}, at least 1 (10 of the
      * default 100); a value above {@code newKeysPerMinute} is the whole budget. A client is the
-     * identity passed to {@link PrivilegeChecker#checkAsync(ApiKeyCredential, ApplicationPrivileges, String)}
+     * identity passed to the authenticator's {@code authenticate(List, String)}
      * (the servlet filter passes the client's address); lookups without one spend only the global
      * budget. Keys granted lately and refreshes spend neither. Many agents behind one address that
      * is not resolved through a trusted proxy count as one client: raise this for them.

@@ -33,21 +33,22 @@ public sealed interface CheckResult permits CheckResult.Granted, CheckResult.Unk
   record UnknownKey() implements CheckResult {}
 
   /**
-   * The backend cannot answer now. Never cached.
+   * The backend cannot answer now. Never cached. The fields are those of
+   * {@link AuthResult.Unavailable}, in the same order.
    *
-   * @param reason what went wrong, for logs; never contains the secret
    * @param retryAfter a hint for when asking again may succeed
+   * @param detail what went wrong, for logs; never contains the secret
    */
-  record Unavailable(String reason, Duration retryAfter) implements CheckResult {
+  record Unavailable(Duration retryAfter, String detail) implements CheckResult {
     /**
      * Checks for null.
      *
-     * @param reason what went wrong
      * @param retryAfter the retry hint
+     * @param detail what went wrong
      */
     public Unavailable {
-      Objects.requireNonNull(reason, "reason");
       Objects.requireNonNull(retryAfter, "retryAfter");
+      Objects.requireNonNull(detail, "detail");
     }
   }
 }

@@ -1,9 +1,8 @@
 package dev.intakeauth;
 
-import java.time.Duration;
+import dev.intakeauth.internal.Retry;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The backend SPI: "which of these privileges does this API key hold?"
@@ -26,35 +25,6 @@ public interface PrivilegeChecker {
    * @return the answer; a future that completes exceptionally is read as {@link CheckResult.Unavailable}
    */
   CompletableFuture<CheckResult> checkAsync(ApiKeyCredential credential, ApplicationPrivileges scope);
-
-  /**
-   * Asks, without blocking, on behalf of an identified client. A checker that shares a budget among
-   * clients (see {@link CachingPrivilegeChecker}) charges the client for the lookup; the default
-   * ignores the client and calls {@link #checkAsync(ApiKeyCredential, ApplicationPrivileges)}.
-   *
-   * @param credential the agent's credential, to be presented to the backend as it is
-   * @param scope the application, resource and privileges to ask about
-   * @param client an opaque identity of the client that sent the credential (for example its
-   *     address, grouped by network), or null when unknown
-   * @return the answer; a future that completes exceptionally is read as {@link CheckResult.Unavailable}
-   */
-  default CompletableFuture<CheckResult> checkAsync(
-      ApiKeyCredential credential, ApplicationPrivileges scope, @Nullable String client) {
-    return checkAsync(credential, scope);
-  }
-
-  /**
-   * Asks, blocking until the answer is known, on behalf of an identified client. The default ignores
-   * the client and calls {@link #check(ApiKeyCredential, ApplicationPrivileges)}.
-   *
-   * @param credential the agent's credential
-   * @param scope the application, resource and privileges to ask about
-   * @param client an opaque identity of the client, or null when unknown
-   * @return the answer
-   */
-  default CheckResult check(ApiKeyCredential credential, ApplicationPrivileges scope, @Nullable String client) {
-    return check(credential, scope);
-  }
 
   /**
    * Asks, blocking until the answer is known. The default waits for {@link #checkAsync}.
@@ -81,6 +51,6 @@ public interface PrivilegeChecker {
    */
   static CheckResult.Unavailable unavailable(Throwable failure) {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    return new CheckResult.Unavailable("backend failed: " + cause.getClass().getName(), Duration.ofSeconds(1));
+    return new CheckResult.Unavailable(Retry.MINIMUM, "backend failed: " + cause.getClass().getName());
   }
 }

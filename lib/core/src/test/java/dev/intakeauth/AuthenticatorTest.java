@@ -18,8 +18,8 @@ class AuthenticatorTest {
   private final GeneratedKey writer = GeneratedKey.generate("writer", List.of(Privilege.EVENT_WRITE), null);
   private final GeneratedKey everything = GeneratedKey.generate("all", ALL, null);
   private final GeneratedKey nothing = GeneratedKey.generate("none", List.of(), null);
-  private final InMemoryKeyStore store =
-      InMemoryKeyStore.builder().add(writer).add(everything).add(nothing).build();
+  private final CachingPrivilegeChecker store = CachingPrivilegeChecker.builder(
+      InMemoryKeyStore.builder().add(writer).add(everything).add(nothing).build()).build();
 
   private static Unauthorized unauthorized(AuthResult r) {
     assertThat(r).isInstanceOf(Unauthorized.class);
@@ -65,7 +65,7 @@ class AuthenticatorTest {
     assertThat(r.authorize(Privilege.AGENT_CONFIG_READ))
         .isEqualTo(new AuthResult.Forbidden("unauthorized: API Key not permitted action \"config_agent:read\""));
     assertThat(r.authorize(Privilege.AGENT_CONFIG_READ).status()).isEqualTo(403);
-    assertThat(auth.authorize(List.of(everything.credential().authorizationValue()), Privilege.SOURCEMAP_WRITE))
+    assertThat(auth.authenticate(List.of(everything.credential().authorizationValue())).authorize(Privilege.SOURCEMAP_WRITE))
         .isInstanceOf(Authenticated.class);
   }
 
@@ -109,7 +109,7 @@ class AuthenticatorTest {
     AuthResult missing = auth.authenticate(List.of());
     assertThat(missing).isEqualTo(new Unauthorized(Reason.MISSING, AuthorizationHeader.MISSING_MESSAGE));
     assertThat(auth.authenticate("  ")).isEqualTo(missing);
-    assertThat(auth.authenticateAsync(List.of("")).join()).isEqualTo(missing);
+    assertThat(auth.authenticateAsync(List.of(""), null).join()).isEqualTo(missing);
     assertThat(missing.authorize(Privilege.SOURCEMAP_WRITE)).isSameAs(missing);
   }
 
@@ -132,7 +132,7 @@ class AuthenticatorTest {
   void customApplicationPrivileges() {
     ApplicationPrivileges app = ApplicationPrivileges.of("otel", "*", "traces:write", "metrics:write");
     InMemoryKeyStore keys = InMemoryKeyStore.builder().addSecret("k", "s", List.of(Privilege.of("traces:write"), Privilege.EVENT_WRITE)).build();
-    Authenticator auth = Authenticator.builder().privileges(app).apiKeys(keys).build();
+    Authenticator auth = Authenticator.builder().privileges(app).apiKeys(CachingPrivilegeChecker.builder(keys).build()).build();
     AuthResult r = auth.authenticate(ApiKeyCredential.of("k", "s").authorizationValue());
     assertThat(r).isEqualTo(new Authenticated(AuthMethod.API_KEY, Set.of(Privilege.of("traces:write")), "k", null));
     assertThat(r.authorize(app.privilege("metrics:write")))
@@ -150,9 +150,9 @@ class AuthenticatorTest {
     PrivilegeChecker nulls = (c, s) -> CompletableFuture.completedFuture(null);
     String header = writer.credential().authorizationValue();
     for (PrivilegeChecker backend : List.of(throwing, failing, nulls)) {
-      Authenticator auth = Authenticator.builder().apiKeys(backend).build();
+      Authenticator auth = Authenticator.builder().apiKeys(CachingPrivilegeChecker.builder(backend).build()).build();
       AuthResult sync = auth.authenticate(header);
-      AuthResult async = auth.authenticateAsync(List.of(header)).join();
+      AuthResult async = auth.authenticateAsync(List.of(header), null).join();
       for (AuthResult r : List.of(sync, async)) {
         assertThat(r).isInstanceOf(AuthResult.Unavailable.class);
         assertThat(r.status()).isEqualTo(503);
@@ -171,7 +171,7 @@ class AuthenticatorTest {
         List.of(writer.credential().authorizationValue()), List.of(ApiKeyCredential.of("writer", "bad").authorizationValue()),
         List.of("a", "b"));
     for (List<String> in : inputs) {
-      assertThat(auth.authenticateAsync(in).join()).isEqualTo(auth.authenticate(in));
+      assertThat(auth.authenticateAsync(in, null).join()).isEqualTo(auth.authenticate(in));
     }
   }
 

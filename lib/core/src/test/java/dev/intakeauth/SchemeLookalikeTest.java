@@ -38,8 +38,8 @@ class SchemeLookalikeTest {
   @ValueSource(strings = {"Api\u212Aey", "api\u212Aey", "Ap\u0131Key", "AP\u0131KEY", "Ap\u0130Key", "APIKE\u0178"})
   void apiKeySchemeSpelledWithUnicodeLookalikesIsNotAnApiKey(String scheme) {
     String value = scheme + " " + KEY;
-    assertThat(AuthorizationHeader.parse(value)).isNotInstanceOf(AuthorizationHeader.Present.class);
-    assertThat(AuthorizationHeader.plainScheme(value, 1024)).isEqualTo(AuthorizationHeader.NOT_PLAIN);
+    assertThat(AuthorizationHeader.parseValue(value, AuthorizationHeader.DEFAULT_MAX_LENGTH)).isNotInstanceOf(AuthorizationHeader.Present.class);
+    assertThat(AuthorizationHeader.fastPathForm(value, 1024)).isEqualTo(AuthorizationHeader.FastPathForm.NONE);
     // The same key with the ASCII scheme is accepted: the lookalike is what is refused.
     assertThat(auth.authenticate(List.of("ApiKey " + KEY))).isInstanceOf(AuthResult.Authenticated.class);
     assertRefusedOnBothPaths(value);
@@ -49,8 +49,8 @@ class SchemeLookalikeTest {
   @ValueSource(strings = {"Bear\u0435r", "B\u0435arer", "BEARE\u0280", "Bearer\u200B"})
   void bearerSchemeSpelledWithUnicodeLookalikesIsNotABearerToken(String scheme) {
     String value = scheme + " " + TOKEN;
-    assertThat(AuthorizationHeader.parse(value)).isNotInstanceOf(AuthorizationHeader.Present.class);
-    assertThat(AuthorizationHeader.plainScheme(value, 1024)).isEqualTo(AuthorizationHeader.NOT_PLAIN);
+    assertThat(AuthorizationHeader.parseValue(value, AuthorizationHeader.DEFAULT_MAX_LENGTH)).isNotInstanceOf(AuthorizationHeader.Present.class);
+    assertThat(AuthorizationHeader.fastPathForm(value, 1024)).isEqualTo(AuthorizationHeader.FastPathForm.NONE);
     assertRefusedOnBothPaths(value);
   }
 
@@ -66,8 +66,8 @@ class SchemeLookalikeTest {
   void aSchemeWithAnyNonAsciiCharacterIsNeverBearerOrApiKey(@ForAll("nonAsciiSchemes") String scheme) {
     for (String token : List.of(TOKEN, KEY)) {
       String value = scheme + " " + token;
-      assertThat(AuthorizationHeader.parse(value)).isNotInstanceOf(AuthorizationHeader.Present.class);
-      assertThat(AuthorizationHeader.plainScheme(value, 1024)).isEqualTo(AuthorizationHeader.NOT_PLAIN);
+      assertThat(AuthorizationHeader.parseValue(value, AuthorizationHeader.DEFAULT_MAX_LENGTH)).isNotInstanceOf(AuthorizationHeader.Present.class);
+      assertThat(AuthorizationHeader.fastPathForm(value, 1024)).isEqualTo(AuthorizationHeader.FastPathForm.NONE);
       assertRefusedOnBothPaths(value);
     }
   }
@@ -76,7 +76,7 @@ class SchemeLookalikeTest {
   private void assertRefusedOnBothPaths(String value) {
     assertThat(auth.authenticate(List.of(value))).isInstanceOf(AuthResult.Unauthorized.class);
     assertThat(auth.authenticate(List.of(value, value))).isInstanceOf(AuthResult.Unauthorized.class);
-    assertThat(auth.authenticateAsync(List.of(value)).join()).isInstanceOf(AuthResult.Unauthorized.class);
+    assertThat(auth.authenticateAsync(List.of(value), null).join()).isInstanceOf(AuthResult.Unauthorized.class);
   }
 
   /** "Bearer" or "ApiKey" in mixed case with one or more characters replaced by non-ASCII ones. */

@@ -1,16 +1,12 @@
 package dev.intakeauth.internal;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
-/** SHA-256 with one reusable digest per thread: {@code MessageDigest.getInstance} is not free. */
+/** SHA-256 with the thread's one digest (see {@link TokenScratch}): {@code MessageDigest.getInstance} is not free. */
 public final class Sha256 {
 
   /** The digest length, in bytes. */
-  public static final int LENGTH = 32;
-
-  private static final ThreadLocal<MessageDigest> PER_THREAD = ThreadLocal.withInitial(Sha256::newDigest);
+  public static final int LENGTH = TokenScratch.SHA256_LENGTH;
 
   private Sha256() {}
 
@@ -21,9 +17,7 @@ public final class Sha256 {
    * @return 32 bytes
    */
   public static byte[] digest(byte[] bytes) {
-    MessageDigest md = PER_THREAD.get();
-    md.reset();
-    return md.digest(bytes);
+    return TokenScratch.get().sha256Of(bytes);
   }
 
   /**
@@ -34,18 +28,5 @@ public final class Sha256 {
    */
   public static byte[] digest(String s) {
     return digest(s.getBytes(StandardCharsets.UTF_8));
-  }
-
-  /**
-   * A new SHA-256 digest.
-   *
-   * @return the digest
-   */
-  public static MessageDigest newDigest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
-    }
   }
 }

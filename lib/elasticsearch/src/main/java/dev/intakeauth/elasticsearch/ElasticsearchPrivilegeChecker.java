@@ -222,6 +222,6 @@ public final class ElasticsearchPrivilegeChecker implements PrivilegeChecker, Au
         // an HTTP date or garbage: keep the default
       }
     }
-    return new CheckResult.Unavailable(reason, hint);
+    return new CheckResult.Unavailable(hint, reason);
   }
 }

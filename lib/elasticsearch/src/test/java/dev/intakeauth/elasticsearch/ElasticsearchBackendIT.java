@@ -186,7 +186,7 @@ abstract class ElasticsearchBackendIT {
     for (int i = 0; i < 50; i++) {
       asks.add(pool.submit(() -> {
         go.await();
-        return auth.authenticateAsync(List.of(k.authorizationValue()));
+        return auth.authenticateAsync(List.of(k.authorizationValue()), null);
       }));
     }
     go.countDown();

@@ -174,7 +174,7 @@ class ElasticsearchPrivilegeCheckerTest {
     }
     CheckResult r = checker(ElasticsearchConnection.builder().hosts("http://127.0.0.1:" + port)).check(KEY, APM);
     assertThat(r).isInstanceOf(CheckResult.Unavailable.class);
-    assertThat(((CheckResult.Unavailable) r).reason()).contains("unreachable");
+    assertThat(((CheckResult.Unavailable) r).detail()).contains("unreachable");
   }
 
   @Test

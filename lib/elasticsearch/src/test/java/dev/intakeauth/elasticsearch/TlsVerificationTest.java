@@ -79,7 +79,7 @@ class TlsVerificationTest {
 
   private static void refusedInTls(CheckResult r) {
     assertThat(r).isInstanceOf(CheckResult.Unavailable.class);
-    assertThat(((CheckResult.Unavailable) r).reason()).contains("TLS");
+    assertThat(((CheckResult.Unavailable) r).detail()).contains("TLS");
   }
 
   // --- the man in the middle ---
@@ -203,7 +203,7 @@ class TlsVerificationTest {
     for (UnaryOperator<ElasticsearchConnection.Builder> trust : trusts) {
       CheckResult full = tls.check(es, b -> trust.apply(b).verificationMode(VerificationMode.FULL));
       refusedInTls(full);
-      assertThat(((CheckResult.Unavailable) full).reason()).contains("does not name this host");
+      assertThat(((CheckResult.Unavailable) full).detail()).contains("does not name this host");
       assertThat(tls.check(es, trust)).as("full is the default").isInstanceOf(CheckResult.Unavailable.class);
     }
     gotNoCredentialByte(es);

@@ -32,7 +32,7 @@ class TrustAnchorConstraintsTest {
 
   private static void refusedInTls(CheckResult r) {
     assertThat(r).isInstanceOf(CheckResult.Unavailable.class);
-    assertThat(((CheckResult.Unavailable) r).reason()).contains("TLS");
+    assertThat(((CheckResult.Unavailable) r).detail()).contains("TLS");
   }
 
   private static void gotNoCredentialByte(RecordingTlsServer s) throws Exception {

@@ -57,7 +57,7 @@ class AsyncDenialTest {
       return CompletableFuture.supplyAsync(() -> keys.check(credential, scope), io);
     };
     // A long realm makes each 401 about 6 KB, so a few unread ones fill the small socket buffers.
-    IntakeAuthFilter filter = IntakeAuthFilter.builder(Authenticator.builder().apiKeys(onOneThread).build())
+    IntakeAuthFilter filter = IntakeAuthFilter.builder(Authenticator.builder().apiKeys(Backends.cached(onOneThread)).build())
         .realm("r".repeat(3000)).allowCredentialsOverPlainHttp(true).serverTls(false).build();
     Server server = new Server(new QueuedThreadPool(16, 4));
     ServerConnector connector = new ServerConnector(server, 1, 1);

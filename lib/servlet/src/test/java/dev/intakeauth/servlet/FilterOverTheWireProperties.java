@@ -117,7 +117,7 @@ class FilterOverTheWireProperties {
   static void start() throws Exception {
     FakePrivilegeChecker keys = new FakePrivilegeChecker();
     KEYS.forEach((k, p) -> keys.grant(k, p));
-    server = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(keys).build()).anonymous(true)
+    server = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(Backends.cached(keys)).build()).anonymous(true)
         .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1_000_000).timeSource(new ManualClock()).build())
         .allowCredentialsOverPlainHttp(true).serverTls(false).build(), new EchoServlet(), 16);
     wire = new Wire(server.http("/").getPort());

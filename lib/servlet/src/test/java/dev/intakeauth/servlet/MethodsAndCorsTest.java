@@ -80,10 +80,10 @@ class MethodsAndCorsTest {
 
   @BeforeAll
   void start() throws Exception {
-    server = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).build()).anonymous(true)
+    server = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(Backends.cached(backend)).build()).anonymous(true)
         .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1_000_000).timeSource(clock).build()).build(), new EchoServlet(), 16);
     CorsPolicy policy = CorsPolicy.of(List.of("https://*.good.example", "http://localhost:*"), List.of("X-Tenant"));
-    globs = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(backend).build()).anonymous(true)
+    globs = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).apiKeys(Backends.cached(backend)).build()).anonymous(true)
         .routes(RouteTable.apm(policy))
         .rateLimiter(AnonymousRateLimiter.builder().eventsPerSecond(1_000_000).timeSource(clock).build()).build(), new EchoServlet(), 16);
   }

@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * FakePrivilegeChecker keys = new FakePrivilegeChecker()
  *     .grant(TestCredentials.API_KEY, Privilege.EVENT_WRITE);
- * Authenticator auth = Authenticator.builder().apiKeys(keys).build();
+ * Authenticator auth = Authenticator.builder().apiKeys(CachingPrivilegeChecker.builder(keys).build()).build();
  * }</pre>
  */
 public final class FakePrivilegeChecker implements PrivilegeChecker {

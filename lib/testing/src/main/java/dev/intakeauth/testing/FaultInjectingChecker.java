@@ -148,7 +148,7 @@ public final class FaultInjectingChecker implements PrivilegeChecker {
     synchronized (this) {
       if (failuresLeft > 0) {
         failuresLeft--;
-        return CompletableFuture.completedFuture(new CheckResult.Unavailable("injected failure", Duration.ofSeconds(1)));
+        return CompletableFuture.completedFuture(new CheckResult.Unavailable(Duration.ofSeconds(1), "injected failure"));
       }
       switch (mode) {
         case HANG:
@@ -156,7 +156,7 @@ public final class FaultInjectingChecker implements PrivilegeChecker {
           pending.add(new Pending(future, credential, scope));
           return future;
         case REFUSE:
-          return CompletableFuture.completedFuture(new CheckResult.Unavailable("injected: connection refused", Duration.ofSeconds(1)));
+          return CompletableFuture.completedFuture(new CheckResult.Unavailable(Duration.ofSeconds(1), "injected: connection refused"));
         case THROW:
           throw new IllegalStateException("injected failure");
         default:

@@ -108,7 +108,7 @@ class CachingPrivilegeCheckerTest {
     CheckResult refused = checker.check(key101, APM);
     assertThat(refused).isInstanceOf(CheckResult.Unavailable.class);
     CheckResult.Unavailable u = (CheckResult.Unavailable) refused;
-    assertThat(u.reason()).contains("apm-server.auth.api_key.limit").contains("100");
+    assertThat(u.detail()).contains("apm-server.auth.api_key.limit").contains("100");
     assertThat(u.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofMillis(600));
     assertThat(backend.calls()).isEqualTo(100);
 
@@ -166,7 +166,7 @@ class CachingPrivilegeCheckerTest {
     assertThat(backend.calls()).isEqualTo(3);
 
     CheckResult fast = checker.check(key, APM);
-    assertThat(((CheckResult.Unavailable) fast).reason()).contains("circuit breaker open");
+    assertThat(((CheckResult.Unavailable) fast).detail()).contains("circuit breaker open");
     assertThat(((CheckResult.Unavailable) fast).retryAfter()).isEqualTo(Duration.ofSeconds(5));
     assertThat(backend.calls()).as("open breaker does not call the backend").isEqualTo(3);
 
@@ -277,7 +277,7 @@ class CachingPrivilegeCheckerTest {
     backend.throwing();
     CheckResult r = checker.check(key, APM);
     assertThat(r).isInstanceOf(CheckResult.Unavailable.class);
-    assertThat(((CheckResult.Unavailable) r).reason()).doesNotContain(key.encoded());
+    assertThat(((CheckResult.Unavailable) r).detail()).doesNotContain(key.encoded());
     backend.heal();
     assertThat(checker.check(key, APM)).isEqualTo(WRITE);
   }

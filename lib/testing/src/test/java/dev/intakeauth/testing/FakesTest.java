@@ -8,6 +8,7 @@ import dev.intakeauth.ApplicationPrivileges;
 import dev.intakeauth.AuthMethod;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.Authenticator;
+import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.CheckResult;
 import dev.intakeauth.Privilege;
 import java.time.Duration;
@@ -21,12 +22,14 @@ class FakesTest {
   @Test
   void fakeCheckerGrantsWhatTheTestSaysToTheExactCredential() {
     FakePrivilegeChecker keys = new FakePrivilegeChecker().grant(TestCredentials.API_KEY, "alice", List.of(Privilege.EVENT_WRITE));
-    Authenticator auth = Authenticator.builder().apiKeys(keys).build();
+    Authenticator auth = Authenticator.builder().apiKeys(CachingPrivilegeChecker.builder(keys).build()).build();
     assertThat(auth.authenticate(TestCredentials.API_KEY.authorizationValue()))
         .isEqualTo(new AuthResult.Authenticated(AuthMethod.API_KEY, Set.of(Privilege.EVENT_WRITE), "test-key-id", "alice"));
     assertThat(auth.authenticate(TestCredentials.API_KEY_WRONG_SECRET.authorizationValue())).isInstanceOf(AuthResult.Unauthorized.class);
     keys.revoke(TestCredentials.API_KEY);
-    assertThat(auth.authenticate(TestCredentials.API_KEY.authorizationValue())).isInstanceOf(AuthResult.Unauthorized.class);
+    // A fresh cache, so that the revocation is seen at once.
+    Authenticator afterRevocation = Authenticator.builder().apiKeys(CachingPrivilegeChecker.builder(keys).build()).build();
+    assertThat(afterRevocation.authenticate(TestCredentials.API_KEY.authorizationValue())).isInstanceOf(AuthResult.Unauthorized.class);
     assertThat(keys.calls()).isEqualTo(3);
   }
 

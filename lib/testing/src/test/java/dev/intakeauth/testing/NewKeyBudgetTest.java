@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,6 +57,29 @@ class NewKeyBudgetTest {
     ApiKeyCredential key = TestCredentials.randomApiKey();
     keys.grant(key, Privilege.EVENT_WRITE);
     return key;
+  }
+
+  /** Asks the cache on behalf of a client, as a request does: through an authenticator. */
+  private static CheckResult check(CachingPrivilegeChecker checker, ApiKeyCredential key, @Nullable String client) {
+    return checkAsync(checker, key, client).join();
+  }
+
+  private static CompletableFuture<CheckResult> checkAsync(CachingPrivilegeChecker checker, ApiKeyCredential key, @Nullable String client) {
+    return Authenticator.builder().apiKeys(checker).build()
+        .authenticateAsync(List.of(key.authorizationValue()), client)
+        .thenApply(NewKeyBudgetTest::asCheckResult);
+  }
+
+  /** The backend's answer a request's outcome stands for. */
+  private static CheckResult asCheckResult(AuthResult outcome) {
+    if (outcome instanceof AuthResult.Authenticated ok) {
+      return new CheckResult.Granted(ok.privileges(), ok.username());
+    }
+    if (outcome instanceof AuthResult.Unavailable u) {
+      return new CheckResult.Unavailable(u.retryAfter(), u.detail());
+    }
+    assertThat(outcome).isEqualTo(new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.INVALID_CREDENTIALS, "authentication failed"));
+    return CheckResult.UNKNOWN_KEY;
   }
 
   private static AuthResult send(Authenticator auth, ApiKeyCredential key, String client) {
@@ -129,18 +153,18 @@ class NewKeyBudgetTest {
   void oneClientTakesAtMostItsShareOfTheBudget() {
     CachingPrivilegeChecker checker = cache().newKeysPerMinute(100).clientLimitSettingName("intake-auth.api_key.limit_per_client").build();
     for (int i = 0; i < 10; i++) {
-      assertThat(checker.check(TestCredentials.randomApiKey(), APM, SPRAYER)).isEqualTo(CheckResult.UNKNOWN_KEY);
+      assertThat(check(checker, TestCredentials.randomApiKey(), SPRAYER)).isEqualTo(CheckResult.UNKNOWN_KEY);
     }
-    CheckResult refused = checker.check(newKey(), APM, SPRAYER);
+    CheckResult refused = check(checker, newKey(), SPRAYER);
     assertThat(refused).isInstanceOfSatisfying(CheckResult.Unavailable.class, u -> {
-      assertThat(u.reason()).contains("10 new API keys per minute for one client").contains("intake-auth.api_key.limit_per_client");
+      assertThat(u.detail()).contains("10 new API keys per minute for one client").contains("intake-auth.api_key.limit_per_client");
       assertThat(u.retryAfter()).isEqualTo(Duration.ofSeconds(6));
     });
-    assertThat(checker.check(newKey(), APM, "198.51.100.1")).isEqualTo(WRITE);
-    assertThat(checker.check(newKey(), APM, null)).as("no identity: the global budget only").isEqualTo(WRITE);
+    assertThat(check(checker, newKey(), "198.51.100.1")).isEqualTo(WRITE);
+    assertThat(check(checker, newKey(), null)).as("no identity: the global budget only").isEqualTo(WRITE);
     clock.advance(Duration.ofSeconds(6));
-    assertThat(checker.check(newKey(), APM, SPRAYER)).isEqualTo(WRITE);
-    assertThat(checker.check(newKey(), APM, SPRAYER)).isInstanceOf(CheckResult.Unavailable.class);
+    assertThat(check(checker, newKey(), SPRAYER)).isEqualTo(WRITE);
+    assertThat(check(checker, newKey(), SPRAYER)).isInstanceOf(CheckResult.Unavailable.class);
     assertThat(checker.toString()).contains("perClient=10");
   }
 
@@ -148,15 +172,15 @@ class NewKeyBudgetTest {
   void aClientsShareIsNotSpentWhenOthersSpentTheBudget() {
     CachingPrivilegeChecker checker = cache().newKeysPerMinute(10).newKeysPerClientPerMinute(2).build();
     for (int i = 0; i < 10; i++) {
-      checker.check(TestCredentials.randomApiKey(), APM, "10.0.0." + i);
+      check(checker, TestCredentials.randomApiKey(), "10.0.0." + i);
     }
     for (int i = 0; i < 5; i++) {
-      assertThat(checker.check(newKey(), APM, "10.0.1.1")).isInstanceOfSatisfying(CheckResult.Unavailable.class,
-          u -> assertThat(u.reason()).contains("over the budget of 10"));
+      assertThat(check(checker, newKey(), "10.0.1.1")).isInstanceOfSatisfying(CheckResult.Unavailable.class,
+          u -> assertThat(u.detail()).contains("over the budget of 10"));
     }
     clock.advance(Duration.ofSeconds(12));
-    assertThat(checker.check(newKey(), APM, "10.0.1.1")).isEqualTo(WRITE);
-    assertThat(checker.check(newKey(), APM, "10.0.1.1")).isEqualTo(WRITE);
+    assertThat(check(checker, newKey(), "10.0.1.1")).isEqualTo(WRITE);
+    assertThat(check(checker, newKey(), "10.0.1.1")).isEqualTo(WRITE);
   }
 
   @Test
@@ -164,14 +188,14 @@ class NewKeyBudgetTest {
     CachingPrivilegeChecker checker = cache().newKeysPerMinute(100).newKeysPerClientPerMinute(10).maximumClients(2).build();
     for (int client = 0; client < 20; client++) {
       for (int i = 0; i < 10; i++) {
-        checker.check(TestCredentials.randomApiKey(), APM, "2001:db8:" + client + "::/64");
+        check(checker, TestCredentials.randomApiKey(), "2001:db8:" + client + "::/64");
       }
     }
     assertThat(backend.calls()).as("two full shares, then only empty ones").isEqualTo(20);
     // A share left alone for a minute is forgotten: the next one starts full again, which is no more
     // than the refill would have given.
     clock.advance(Duration.ofMinutes(1));
-    checker.check(newKey(), APM, "2001:db8:99::/64");
+    check(checker, newKey(), "2001:db8:99::/64");
     assertThat(backend.calls()).isEqualTo(21);
   }
 
@@ -179,9 +203,9 @@ class NewKeyBudgetTest {
   void aDueRefreshIsOneBackendCallForManyConcurrentRequestsAndSpendsNoBudget() throws Exception {
     CachingPrivilegeChecker checker = cache().newKeysPerMinute(1).build();
     ApiKeyCredential key = newKey();
-    assertThat(checker.check(key, APM, "192.0.2.10")).isEqualTo(WRITE);
+    assertThat(check(checker, key, "192.0.2.10")).isEqualTo(WRITE);
     clock.advance(Duration.ofSeconds(50));
-    assertThat(checker.check(newKey(), APM, null)).as("the budget is spent").isInstanceOf(CheckResult.Unavailable.class);
+    assertThat(check(checker, newKey(), null)).as("the budget is spent").isInstanceOf(CheckResult.Unavailable.class);
 
     backend.hang();
     CountDownLatch start = new CountDownLatch(1);
@@ -189,7 +213,7 @@ class NewKeyBudgetTest {
     for (int i = 0; i < 50; i++) {
       asks.add(pool.submit(() -> {
         start.await();
-        return checker.checkAsync(key, APM, "192.0.2.10");
+        return checkAsync(checker, key, "192.0.2.10");
       }));
     }
     start.countDown();
@@ -204,9 +228,9 @@ class NewKeyBudgetTest {
 
     // The old answer would have expired at 60 s; the refreshed one is served without the backend.
     clock.advance(Duration.ofSeconds(11));
-    assertThat(checker.check(key, APM, "192.0.2.10")).isEqualTo(WRITE);
+    assertThat(check(checker, key, "192.0.2.10")).isEqualTo(WRITE);
     assertThat(checker.backendCalls()).isEqualTo(2);
-    assertThat(checker.check(newKey(), APM, null)).as("the refresh took no token: one refilled for the next new key").isEqualTo(WRITE);
+    assertThat(check(checker, newKey(), null)).as("the refresh took no token: one refilled for the next new key").isEqualTo(WRITE);
   }
 
   @ParameterizedTest(name = "invalidated at {0} s")

@@ -5,7 +5,6 @@ import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.GeneratedKey;
 import dev.intakeauth.InMemoryKeyStore;
 import dev.intakeauth.Privilege;
-import dev.intakeauth.PrivilegeChecker;
 import dev.intakeauth.TimeSource;
 import dev.intakeauth.access.CorsPolicy;
 import dev.intakeauth.access.RouteTable;
@@ -63,7 +62,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
 
   private @Nullable Server server;
   private @Nullable IntakeServlet servlet;
-  private @Nullable PrivilegeChecker keys;
+  private @Nullable CachingPrivilegeChecker keys;
   /** The API-key cache's time source; tests put a manual clock here. */
   TimeSource time = TimeSource.system();
   private String baseUrl = "";
@@ -252,7 +251,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     return perClient == null ? b : b.newKeysPerClientPerMinute(perClient);
   }
 
-  private PrivilegeChecker apiKeys(ServerConfig settings) throws IOException {
+  private CachingPrivilegeChecker apiKeys(ServerConfig settings) throws IOException {
     List<String> hosts = settings.elasticsearchHosts();
     if (hosts.isEmpty()) {
       Path file = java.util.Objects.requireNonNull(settings.keysFile());
@@ -397,9 +396,9 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     } catch (Exception e) {
       LOG.debug("stopping: {}", e.getClass().getSimpleName());
     }
-    if (keys instanceof AutoCloseable c) {
+    if (keys != null) {
       try {
-        c.close();
+        keys.close();
       } catch (Exception e) {
         LOG.debug("closing the key backend: {}", e.getClass().getSimpleName());
       }
