@@ -7,6 +7,7 @@ import dev.intakeauth.Privilege;
 import dev.intakeauth.anonymous.AnonymousPolicy;
 import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import dev.intakeauth.anonymous.ClientAddressResolver;
+import dev.intakeauth.internal.Retry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -57,7 +58,7 @@ public final class AccessControl {
   private static final AuthResult.Forbidden PLAIN_HTTP = new AuthResult.Forbidden(PLAIN_HTTP_MESSAGE);
   private static final AuthResult.Forbidden ANONYMOUS_SOURCEMAP = new AuthResult.Forbidden(AuthResult.Forbidden.ANONYMOUS_SOURCEMAP);
   private static final AuthResult.Unavailable TIMED_OUT =
-      new AuthResult.Unavailable(Duration.ofSeconds(1), "no answer within the transport's timeout");
+      new AuthResult.Unavailable(Retry.MINIMUM, "no answer within the transport's timeout");
 
   private final Authenticator authenticator;
   private final RouteTable routes;

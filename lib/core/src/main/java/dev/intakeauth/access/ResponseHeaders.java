@@ -1,6 +1,7 @@
 package dev.intakeauth.access;
 
 import dev.intakeauth.AuthResult;
+import dev.intakeauth.internal.Retry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,8 +58,7 @@ final class ResponseHeaders {
       h.add(Map.entry("WWW-Authenticate", c));
     }
     if (retryAfter != null) {
-      // whole seconds rounded up, never 0, which would invite an immediate retry
-      h.add(Map.entry("Retry-After", Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000))));
+      h.add(Map.entry("Retry-After", Long.toString(Retry.wholeSeconds(retryAfter))));
     }
     return h;
   }

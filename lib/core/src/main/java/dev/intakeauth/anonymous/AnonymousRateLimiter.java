@@ -3,6 +3,7 @@ package dev.intakeauth.anonymous;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.TimeSource;
 import dev.intakeauth.internal.Require;
+import dev.intakeauth.internal.Retry;
 import dev.intakeauth.internal.TokenBucket;
 import java.time.Duration;
 import java.util.Iterator;
@@ -45,7 +46,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class AnonymousRateLimiter {
 
-  private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
   private final TimeSource time;
   private final long burst;
@@ -158,8 +158,7 @@ public final class AnonymousRateLimiter {
   }
 
   private static AuthResult.RateLimited limited(long waitNanos) {
-    long seconds = Math.max(1, (waitNanos + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND);
-    return new AuthResult.RateLimited(Duration.ofSeconds(seconds));
+    return new AuthResult.RateLimited(Duration.ofSeconds(Retry.wholeSeconds(Duration.ofNanos(waitNanos))));
   }
 
   /**

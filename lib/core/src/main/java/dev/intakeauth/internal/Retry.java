@@ -34,7 +34,7 @@ public final class Retry {
    * @return whole seconds, at least 1
    */
   public static long wholeSeconds(Duration retryAfter) {
-    long millis = retryAfter.toMillis();
-    return Math.max(1, millis / 1000 + (millis % 1000 > 0 ? 1 : 0));
+    long seconds = retryAfter.getSeconds() + (retryAfter.getNano() > 0 ? 1 : 0);
+    return Math.max(1, seconds);
   }
 }

@@ -21,6 +21,7 @@ class RetryTest {
     assertThat(Retry.wholeSeconds(Duration.ofMillis(-2500))).isEqualTo(1);
     assertThat(Retry.wholeSeconds(Duration.ofSeconds(1))).isEqualTo(1);
     assertThat(Retry.wholeSeconds(Duration.ofMillis(1001))).isEqualTo(2);
+    assertThat(Retry.wholeSeconds(Duration.ofNanos(1_000_000_001))).as("rounded up to the nanosecond").isEqualTo(2);
     assertThat(Retry.wholeSeconds(Duration.ofSeconds(30))).isEqualTo(30);
   }
 }

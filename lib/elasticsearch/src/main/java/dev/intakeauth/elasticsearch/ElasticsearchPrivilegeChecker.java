@@ -7,6 +7,7 @@ import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.CheckResult;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.PrivilegeChecker;
+import dev.intakeauth.internal.Retry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -53,7 +54,6 @@ import org.jspecify.annotations.Nullable;
 public final class ElasticsearchPrivilegeChecker implements PrivilegeChecker, AutoCloseable {
 
   private static final String PATH = "/_security/user/_has_privileges";
-  private static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
 
   private final RestClient client;
   private final boolean ownsClient;
@@ -214,10 +214,10 @@ public final class ElasticsearchPrivilegeChecker implements PrivilegeChecker, Au
   }
 
   private static CheckResult.Unavailable unavailable(String reason, @Nullable String retryAfter) {
-    Duration hint = DEFAULT_RETRY_AFTER;
+    Duration hint = Retry.MINIMUM;
     if (retryAfter != null) {
       try {
-        hint = Duration.ofSeconds(Math.max(1, Math.min(3600, Long.parseLong(retryAfter.strip()))));
+        hint = Retry.atLeastOneSecond(Duration.ofSeconds(Math.min(3600, Long.parseLong(retryAfter.strip()))));
       } catch (NumberFormatException e) {
         // an HTTP date or garbage: keep the default
       }
