@@ -13,9 +13,11 @@ import org.jspecify.annotations.Nullable;
  * A key as the store keeps it: its id, the SHA-256 of its secret (never the secret), the privileges
  * it holds and when it stops working.
  *
- * @param id the key id; not empty, no whitespace, control or format characters, no {@code :}
+ * @param id the key id; not empty, no whitespace, control or format characters, no {@code :}, not
+ *     starting with {@code #} (a key file would read its line as a comment)
  * @param sha256 the secret's SHA-256 as 64 lower-case hex digits
- * @param privileges the privileges the key holds
+ * @param privileges the privileges the key holds; no name with {@code ,} or white space, which a key
+ *     file would read back as other privileges
  * @param expiresAt when the key stops working, or null for never
  */
 record StoredKey(String id, String sha256, Set<Privilege> privileges, @Nullable Instant expiresAt) {
@@ -27,6 +29,11 @@ record StoredKey(String id, String sha256, Set<Privilege> privileges, @Nullable 
       throw new IllegalArgumentException("the secret hash must be 64 lower-case hex digits");
     }
     privileges = Set.copyOf(privileges);
+    for (Privilege p : privileges) {
+      if (p.name().chars().anyMatch(c -> c == ',' || Character.isWhitespace(c) || Character.isSpaceChar(c))) {
+        throw new IllegalArgumentException("a key's privilege names must not contain ',' or white space");
+      }
+    }
   }
 
   /** Hashes a secret at once; the secret is not kept. */
@@ -59,8 +66,8 @@ record StoredKey(String id, String sha256, Set<Privilege> privileges, @Nullable 
    */
   static String checkId(String id) {
     Objects.requireNonNull(id, "id");
-    if (id.isEmpty() || id.chars().anyMatch(StoredKey::notInId)) {
-      throw new IllegalArgumentException("a key id must be non-empty, without ':', whitespace, control or format characters");
+    if (id.isEmpty() || id.charAt(0) == '#' || id.chars().anyMatch(StoredKey::notInId)) {
+      throw new IllegalArgumentException("a key id must be non-empty, not start with '#', and have no ':', whitespace, control or format characters");
     }
     return id;
   }

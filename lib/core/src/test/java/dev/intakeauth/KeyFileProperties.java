@@ -27,6 +27,33 @@ class KeyFileProperties {
     assertThat(KeyFile.parse(KeyFile.line(plain) + "\n# comment\n" + KeyFile.line(expiring), "keys")).containsExactly(plain, expiring);
   }
 
+  /**
+   * A privilege named {@code event:write,sourcemap:write} must not be written as a line that reads
+   * back as two privileges, nor an id {@code #k} as a line that reads back as a comment: whatever
+   * {@link GeneratedKey#generate} accepts reads back as exactly the key it made.
+   */
+  @Property(tries = 2000)
+  void aGeneratedKeyReadsBackAsItselfSoNoNameCanSmuggleInAPrivilege(@ForAll("keyName") String id, @ForAll("keyNames") List<String> privileges) {
+    GeneratedKey key;
+    try {
+      key = GeneratedKey.generate(id, privileges.stream().map(Privilege::of).toList(), null);
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    assertThat(KeyFile.parse(key.keyFileLine(), "keys")).containsExactly(key.stored());
+  }
+
+  @Provide
+  Arbitrary<String> keyName() {
+    return Arbitraries.oneOf(Arbitraries.of("k", "#k", "k#", "a,b", "event:write,sourcemap:write", ",", "#", "sha256:x"),
+        Arbitraries.strings().withChars("ab#,:=\u00a0\u2003".toCharArray()).ofMinLength(1).ofMaxLength(6));
+  }
+
+  @Provide
+  Arbitrary<List<String>> keyNames() {
+    return keyName().list().ofMaxSize(3);
+  }
+
   @Example
   void anEmptyTextHasNoKeys() {
     assertThat(KeyFile.parse("", "keys")).isEmpty();

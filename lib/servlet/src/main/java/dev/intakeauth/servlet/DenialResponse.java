@@ -9,7 +9,9 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Writes a denial the way the specification says: the status, the JSON body {@code {"error": "..."}}
@@ -17,6 +19,9 @@ import java.util.Map;
  * and 429 of {@link RequestAuthorization#authorizeEvent} and {@link RequestAuthorization#acquireEvents}.
  */
 public final class DenialResponse {
+
+  /** Headers whose earlier values, set before the filter, are kept (lower case). */
+  private static final Set<String> ADDED = Set.of("vary", "www-authenticate");
 
   private DenialResponse() {}
 
@@ -52,6 +57,11 @@ public final class DenialResponse {
     }
   }
 
+  /** Sets a preflight's headers, each replacing any earlier value, as preflights always have. */
+  static void replaceHeaders(HttpServletResponse response, List<Map.Entry<String, String>> headers) {
+    headers.forEach(h -> response.setHeader(h.getKey(), h.getValue()));
+  }
+
   /** Writes a refusal: its status, its headers and the JSON error body. */
   static void write(HttpServletResponse response, Decision.Deny deny) throws IOException {
     if (response.isCommitted()) {
@@ -68,11 +78,15 @@ public final class DenialResponse {
     response.flushBuffer();
   }
 
-  /** Sets headers as listed: the first value of a name replaces any earlier one, the next are added. */
+  /**
+   * Sets headers as listed: the first value of a name replaces any earlier one, the next are added.
+   * {@code Vary} and {@code WWW-Authenticate} are always added to: a filter in front may have listed
+   * its own (a compression filter's {@code Vary: Accept-Encoding}), and a cache or client needs both.
+   */
   static void setHeaders(HttpServletResponse response, List<Map.Entry<String, String>> headers) {
     for (int i = 0; i < headers.size(); i++) {
       Map.Entry<String, String> h = headers.get(i);
-      if (repeated(headers, i)) {
+      if (repeated(headers, i) || ADDED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
         response.addHeader(h.getKey(), h.getValue());
       } else {
         response.setHeader(h.getKey(), h.getValue());

@@ -162,7 +162,7 @@ public final class IntakeAuthFilter implements Filter {
     } else if (decision instanceof Decision.Preflight preflight) {
       DenialResponse.closeIfBody(request, response);
       response.setStatus(200);
-      DenialResponse.setHeaders(response, preflight.headers());
+      DenialResponse.replaceHeaders(response, preflight.headers());
       response.setContentLength(0);
     } else {
       chain.doFilter(request, response);

@@ -15,6 +15,8 @@ import dev.intakeauth.testing.FakePrivilegeChecker;
 import dev.intakeauth.testing.FaultInjectingChecker;
 import dev.intakeauth.testing.ManualClock;
 import dev.intakeauth.testing.TestCredentials;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -302,6 +304,36 @@ class MethodsAndCorsTest {
     assertThat(answer).doesNotContainIgnoringCase("\nX-Injected");
     assertThat(answer).doesNotContain("Access-Control-Allow-Origin: https://a.good.example ");
     assertThat(answer).startsWith("HTTP/1.1 4");
+  }
+
+  @Test
+  void anEarlierFiltersVaryAndChallengeSurviveSoCachesKeepEncodingsApart() throws Exception {
+    // A compression filter in front names Accept-Encoding in Vary; replacing it with Origin would let a
+    // shared cache hand a gzip body to a client that never asked for one.
+    IntakeAuthFilter auth = IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).build()).anonymous(true).build();
+    Filter compressing = (req, resp, chain) -> {
+      ((HttpServletResponse) resp).addHeader("Vary", "Accept-Encoding");
+      ((HttpServletResponse) resp).addHeader("WWW-Authenticate", "Basic realm=\"proxy\"");
+      auth.doFilter(req, resp, chain);
+    };
+    try (TestServer s = new TestServer(compressing, new EchoServlet(), 8)) {
+      HttpResponse<String> ok = send(s, "POST", "/intake/v2/rum/events", Map.of("Origin", "https://shop.example"));
+      assertThat(ok.statusCode()).isEqualTo(202);
+      assertThat(listed(ok, "Vary")).containsExactlyInAnyOrder("Accept-Encoding", "Origin");
+      HttpResponse<String> denied = send(s, "POST", "/intake/v2/rum/events", Map.of("Origin", "https://shop.example", "Authorization", "Bearer wrong"));
+      assertThat(denied.statusCode()).isEqualTo(401);
+      assertThat(listed(denied, "Vary")).containsExactlyInAnyOrder("Accept-Encoding", "Origin");
+      assertThat(denied.headers().allValues("WWW-Authenticate")).containsExactlyInAnyOrder("Basic realm=\"proxy\"", "Bearer realm=\"intake\"");
+      HttpResponse<String> withToken = send(s, "POST", "/intake/v2/rum/events", Map.of("Origin", "https://shop.example", "Authorization", "Bearer " + TOKEN,
+          "Content-Type", "application/json"));
+      assertThat(withToken.statusCode()).isEqualTo(202);
+      assertThat(listed(withToken, "Vary")).containsExactlyInAnyOrder("Accept-Encoding", "Origin");
+    }
+  }
+
+  /** Every element of a list-valued header, however the fields were split. */
+  private static List<String> listed(HttpResponse<String> r, String name) {
+    return r.headers().allValues(name).stream().flatMap(v -> Stream.of(v.split(","))).map(String::strip).toList();
   }
 
   private static String raw(int port, String request) throws Exception {
