@@ -33,6 +33,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -73,6 +74,12 @@ public final class IntakeAuthFilter implements Filter {
    * when that class was part of this package, so that applications that spelled it out keep working.
    */
   public static final String ATTRIBUTE = "dev.intakeauth.servlet.RequestAuthorization";
+
+  /** Where an async lookup leaves the answer's headers for the dispatch that comes back. */
+  private static final String HEADERS_ATTRIBUTE = IntakeAuthFilter.class.getName() + ".headers";
+
+  /** The headers of an answer that is written on the async dispatch. */
+  private record AnswerHeaders(List<Map.Entry<String, String>> headers) {}
 
   private static final Logger LOG = LoggerFactory.getLogger(IntakeAuthFilter.class);
 
@@ -130,8 +137,14 @@ public final class IntakeAuthFilter implements Filter {
       chain.doFilter(req, resp);
       return;
     }
-    if (request.getAttribute(ATTRIBUTE) instanceof RequestAuthorization decided) {
-      // Our own async dispatch, or a forward or include after the decision: it stands.
+    if (request.getDispatcherType() != DispatcherType.REQUEST && request.getAttribute(ATTRIBUTE) instanceof RequestAuthorization decided) {
+      // Our own async dispatch, or a forward or include after the decision: it stands. On a new
+      // request it is never trusted: whatever put it there, this filter decides.
+      if (request.getAttribute(HEADERS_ATTRIBUTE) instanceof AnswerHeaders pending) {
+        // Set here, on the container's thread, not on the thread that finished the lookup.
+        request.removeAttribute(HEADERS_ATTRIBUTE);
+        DenialResponse.setHeaders(response, pending.headers());
+      }
       chain.doFilter(wrap(request, decided), response);
       return;
     }
@@ -197,7 +210,9 @@ public final class IntakeAuthFilter implements Filter {
         return;
       }
       if (decision instanceof Decision.Proceed proceed) {
-        DenialResponse.setHeaders(response, proceed.headers());
+        // This is the backend's thread, while the container may still be unwinding the first
+        // dispatch: the response is left alone until the async dispatch comes back through here.
+        request.setAttribute(HEADERS_ATTRIBUTE, new AnswerHeaders(proceed.headers()));
         request.setAttribute(ATTRIBUTE, proceed.authorization());
         try {
           ac.dispatch();

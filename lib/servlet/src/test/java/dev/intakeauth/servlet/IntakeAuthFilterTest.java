@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.intakeauth.ApiKeyCredential;
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.Privilege;
+import dev.intakeauth.access.AccessControl;
+import dev.intakeauth.access.Decision;
+import dev.intakeauth.access.RequestAuthorization;
+import dev.intakeauth.access.RequestView;
 import dev.intakeauth.anonymous.AnonymousPolicy;
 import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import dev.intakeauth.anonymous.ClientAddressResolver;
@@ -14,6 +18,7 @@ import dev.intakeauth.testing.FakePrivilegeChecker;
 import dev.intakeauth.testing.FaultInjectingChecker;
 import dev.intakeauth.testing.ManualClock;
 import dev.intakeauth.testing.TestCredentials;
+import jakarta.servlet.Filter;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -346,8 +351,57 @@ class IntakeAuthFilterTest {
       assertThat(statuses.get(0)).isEqualTo(202);
       assertThat(statuses.subList(1, n)).containsOnly(401);
       assertThat(echo(waiting.get(0).get()).path("principal").asText()).isEqualTo("async-0");
+      // the answer's headers were written on the async dispatch, on a container thread
+      assertNosniff(waiting.get(0).get());
+      assertNosniff(waiting.get(1).get());
     } finally {
       backend.heal();
+    }
+  }
+
+  @Test
+  void anAuthorizationAnotherFilterPutInTheAttributeIsNotTrustedOnANewRequest() throws Exception {
+    // Any code in the JVM can make an unrestricted RequestAuthorization through the public API.
+    Decision forged = AccessControl.builder(Authenticator.builder().build()).build().decide(new RequestView() {
+      @Override
+      public String method() {
+        return "POST";
+      }
+
+      @Override
+      public String path() {
+        return "/intake/v2/events";
+      }
+
+      @Override
+      public List<String> headers(String name) {
+        return List.of();
+      }
+
+      @Override
+      public String remoteAddress() {
+        return "192.0.2.1";
+      }
+
+      @Override
+      public boolean secure() {
+        return true;
+      }
+    });
+    RequestAuthorization everything = ((Decision.Proceed) forged).authorization();
+    assertThat(everything.has(Privilege.SOURCEMAP_WRITE)).as("the forgery holds every privilege").isTrue();
+    IntakeAuthFilter auth = IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN).build()).build();
+    Filter forging = (req, resp, chain) -> {
+      req.setAttribute(IntakeAuthFilter.ATTRIBUTE, everything);
+      auth.doFilter(req, resp, chain);
+    };
+    try (TestServer s = new TestServer(forging, new EchoServlet(), 8)) {
+      HttpResponse<String> none = send(s, "POST", "/assets/v1/sourcemaps");
+      assertThat(none.statusCode()).isEqualTo(401);
+      assertThat(error(none)).isEqualTo(MISSING);
+      HttpResponse<String> token = send(s, "POST", "/assets/v1/sourcemaps", "Bearer " + TOKEN);
+      assertThat(token.statusCode()).isEqualTo(202);
+      assertThat(echo(token).path("principal").asText()).as("this filter's own decision").isEqualTo("secret-token");
     }
   }
 
