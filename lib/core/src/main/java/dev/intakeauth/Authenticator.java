@@ -6,7 +6,6 @@ import dev.intakeauth.internal.ConstantTime;
 import dev.intakeauth.internal.Require;
 import dev.intakeauth.internal.Retry;
 import dev.intakeauth.internal.TokenScratch;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -46,10 +45,11 @@ public final class Authenticator {
 
   private final char @Nullable [] secretToken;
   /**
-   * The secret token's UTF-8 bytes, for the fast path, which compares visible ASCII tokens only: for
-   * them, equal bytes are equal characters, and a secret with any other character never matches.
+   * The secret token's characters for the fast path, padded to the longest value with a number no
+   * character equals: the presented characters are compared in place, each with the one at its index,
+   * and a presented token longer than the secret meets the padding.
    */
-  private final byte @Nullable [] secretTokenBytes;
+  private final int @Nullable [] paddedSecretToken;
   private final @Nullable CachingPrivilegeChecker apiKeys;
   private final ApplicationPrivileges privileges;
   private final int maxCredentialLength;
@@ -59,7 +59,7 @@ public final class Authenticator {
 
   private Authenticator(Builder b) {
     this.secretToken = b.secretToken == null ? null : b.secretToken.toCharArray();
-    this.secretTokenBytes = b.secretToken == null ? null : b.secretToken.getBytes(StandardCharsets.UTF_8);
+    this.paddedSecretToken = b.secretToken == null ? null : ConstantTime.padded(b.secretToken, b.maxCredentialLength);
     this.apiKeys = b.apiKeys;
     this.privileges = b.privileges;
     this.maxCredentialLength = b.maxCredentialLength;
@@ -184,12 +184,12 @@ public final class Authenticator {
     String value = values.size() == 1 ? values.get(0) : null;
     if (value != null) {
       FastPathForm form = AuthorizationHeader.fastPathForm(value, maxCredentialLength);
-      if (form == FastPathForm.BEARER && secretTokenBytes != null) {
-        int length = value.length() - AuthorizationHeader.FAST_PATH_TOKEN_START;
-        byte[] token = TokenScratch.get().bytes(Math.max(length, secretTokenBytes.length));
-        if (AuthorizationHeader.copyFastPathBearerToken(value, token)) {
+      if (form == FastPathForm.BEARER && paddedSecretToken != null) {
+        int match = ConstantTime.visibleTokenEqualsBit(paddedSecretToken, Objects.requireNonNull(secretToken).length, value,
+            AuthorizationHeader.FAST_PATH_TOKEN_START);
+        if (match >= 0) {
           // Picked by index, not by a branch: a match and a mismatch cost the same.
-          return secretTokenAnswers[ConstantTime.equalsBit(secretTokenBytes, token, length)];
+          return secretTokenAnswers[match];
         }
       }
       if (form == FastPathForm.API_KEY && apiKeys != null) {

@@ -196,7 +196,7 @@ public final class AuthorizationHeader {
    * The form of a value the request path may answer in place: within the maximum length, exactly
    * {@code Bearer } or {@code ApiKey } (the scheme in any case, one space, nothing before it) and at
    * least one more character. The caller then checks the token's characters with
-   * {@link #copyFastPathBearerToken} or {@link #copyFastPathApiKeyToken}; for a value that passes, {@link #parseValue} makes a credential of exactly
+   * {@code ConstantTime.visibleTokenEqualsBit} or {@link #copyFastPathApiKeyToken}; for a value that passes, {@link #parseValue} makes a credential of exactly
    * {@code value.substring(FAST_PATH_TOKEN_START)} (or, for an {@code ApiKey} token that does not
    * decode to {@code id:secret}, the refusal {@link #parseCheckedApiKey} gives too). Anything else
    * goes through {@link #parseValue}.
@@ -239,28 +239,6 @@ public final class AuthorizationHeader {
       }
     }
     return true;
-  }
-
-  /**
-   * Whether the token of a {@link FastPathForm#BEARER} value is visible ASCII only (no space, no
-   * control character, nothing beyond ASCII), so that the full parser would take it as it is; in the
-   * same pass the token is written to {@code ascii}, one byte per character (meaningful only when
-   * the answer is true). Tokens with other characters are left to the full parser.
-   *
-   * @param value the header value, in fast-path form
-   * @param ascii where the bytes go; at least {@code value.length() - FAST_PATH_TOKEN_START} long
-   * @return true if the token is visible ASCII
-   */
-  static boolean copyFastPathBearerToken(String value, byte[] ascii) {
-    // Without a branch per character: the sign bit is set for c < 0x21 and for c > 0x7e.
-    int bad = 0;
-    int n = value.length();
-    for (int i = FAST_PATH_TOKEN_START, j = 0; i < n; i++, j++) {
-      char c = value.charAt(i);
-      bad |= (c - 0x21) | (0x7e - c);
-      ascii[j] = (byte) c;
-    }
-    return bad >= 0;
   }
 
   /**

@@ -15,35 +15,6 @@ public final class ConstantTime {
   private ConstantTime() {}
 
   /**
-   * 1 if {@code presented[0, length)} equals {@code expected}, else 0, computed without a branch on
-   * the outcome. Every byte of {@code expected} is compared with the byte at the same index of
-   * {@code presented}, whatever {@code length} is (beyond it, {@code presented} holds whatever it
-   * holds, and the length difference alone makes the answer 0), eight at a time. Allocates nothing.
-   *
-   * @param expected the secret
-   * @param presented the presented bytes, in an array at least as long as {@code expected}
-   * @param length how many bytes were presented
-   * @return 1 if equal, else 0
-   * @throws IllegalArgumentException if {@code presented} is shorter than {@code expected}
-   */
-  public static int equalsBit(byte[] expected, byte[] presented, int length) {
-    int n = expected.length;
-    if (presented.length < n) {
-      throw new IllegalArgumentException("the presented array must be at least as long as the secret");
-    }
-    long diff = n ^ length;
-    int i = 0;
-    for (; i <= n - Long.BYTES; i += Long.BYTES) {
-      diff |= (long) LONGS.get(expected, i) ^ (long) LONGS.get(presented, i);
-    }
-    for (; i < n; i++) {
-      diff |= expected[i] ^ presented[i];
-    }
-    // (diff | -diff) has its sign bit set exactly when diff is not 0.
-    return (int) ((diff | -diff) >>> 63) ^ 1;
-  }
-
-  /**
    * 1 if {@code presented[from, from + length)} equals {@code expected}, else 0, computed without a
    * branch on the outcome, so that a caller can pick its answer by index and spend the same time on a
    * match as on a mismatch. Every character of {@code expected} is compared with a presented
@@ -67,6 +38,57 @@ public final class ConstantTime {
     for (int i = 0; i < n; i++) {
       // Math.min compiles to a conditional move, not a branch.
       diff |= expected[i] ^ presented.charAt(Math.min(from + i, last));
+    }
+    // diff is never negative: 1 when it is 0, else 0.
+    return (diff - 1) >>> 31;
+  }
+
+  /** A number no {@code char} equals: the padding of {@link #padded}. */
+  private static final int NO_CHARACTER = 0x10000;
+
+  /**
+   * A secret's characters, then {@link #NO_CHARACTER} up to {@code length}, for
+   * {@link #visibleTokenEqualsBit}.
+   *
+   * @param secret the secret
+   * @param length the longest text that will be compared with it
+   * @return the padded characters
+   */
+  public static int[] padded(String secret, int length) {
+    int[] padded = new int[Math.max(length, secret.length())];
+    java.util.Arrays.fill(padded, NO_CHARACTER);
+    for (int i = 0; i < secret.length(); i++) {
+      padded[i] = secret.charAt(i);
+    }
+    return padded;
+  }
+
+  /**
+   * Compares {@code text[from, text.length())} with a secret in one pass over the presented
+   * characters, in place, and checks in the same pass that they are all visible ASCII (what the header
+   * parser takes whole as a token). Each presented character is compared with the secret's at its
+   * index, or with the padding beyond it; the work depends only on how many characters were
+   * presented, never on the secret, on where a difference is, or on whether there is one.
+   *
+   * @param paddedSecret the secret as {@link #padded} makes it, at least as long as the text
+   * @param secretLength the secret's length
+   * @param text the text that holds the presented characters
+   * @param from where they start
+   * @return 1 if they equal the secret, 0 if not, and -1 if one of them is not visible ASCII (the
+   *     caller then takes the full parser, which refuses such a token for its own reason)
+   */
+  public static int visibleTokenEqualsBit(int[] paddedSecret, int secretLength, String text, int from) {
+    int n = text.length();
+    int bad = 0;
+    int diff = (n - from) ^ secretLength;
+    for (int i = from, j = 0; i < n; i++, j++) {
+      char c = text.charAt(i);
+      // The sign bit is set for c < 0x21 and for c > 0x7e.
+      bad |= (c - 0x21) | (0x7e - c);
+      diff |= c ^ paddedSecret[j];
+    }
+    if (bad < 0) {
+      return -1;
     }
     // diff is never negative: 1 when it is 0, else 0.
     return (diff - 1) >>> 31;

@@ -3,10 +3,9 @@ package dev.intakeauth.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.Arrays;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.constraints.Size;
+import net.jqwik.api.constraints.CharRange;
 import net.jqwik.api.constraints.StringLength;
 import org.junit.jupiter.api.Test;
 
@@ -45,28 +44,34 @@ class ConstantTimeTest {
     assertThatThrownBy(() -> ConstantTime.equalsBit(SECRET, "abc", 0, 0)).isInstanceOf(IllegalArgumentException.class);
   }
 
-  @Property(tries = 3000)
-  void theByteComparisonAgreesWithArrayEqualityWhateverFollowsThePresentedBytes(
-      @ForAll @Size(max = 40) byte[] expected, @ForAll @Size(max = 40) byte[] presented, @ForAll byte filler) {
-    byte[] scratch = new byte[Math.max(expected.length, presented.length) + 9];
-    Arrays.fill(scratch, filler);
-    System.arraycopy(presented, 0, scratch, 0, presented.length);
-    assertThat(ConstantTime.equalsBit(expected, scratch, presented.length) == 1).isEqualTo(Arrays.equals(expected, presented));
+  /** The in-place comparison of the request path, on a header value. */
+  private static int inPlace(String secret, String presented) {
+    return ConstantTime.visibleTokenEqualsBit(ConstantTime.padded(secret, 64), secret.length(), "Bearer " + presented, 7);
   }
 
   @Test
-  void theByteComparisonSeesEveryPlaceAndTheLength() {
-    byte[] secret = "0123456789abcdefXYZ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    byte[] scratch = new byte[32];
-    System.arraycopy(secret, 0, scratch, 0, secret.length);
-    assertThat(ConstantTime.equalsBit(secret, scratch, secret.length)).isEqualTo(1);
-    assertThat(ConstantTime.equalsBit(secret, scratch, secret.length - 1)).isZero();
-    for (int i = 0; i < secret.length; i++) {
-      scratch[i] ^= (byte) 0x80;
-      assertThat(ConstantTime.equalsBit(secret, scratch, secret.length)).as("differs at %d", i).isZero();
-      scratch[i] ^= (byte) 0x80;
+  void theInPlaceComparisonSeesEveryPlaceTheLengthAndThePadding() {
+    String secret = "0123456789abcdefXYZ";
+    assertThat(inPlace(secret, secret)).isEqualTo(1);
+    assertThat(inPlace(secret, secret.substring(0, secret.length() - 1))).as("a prefix").isZero();
+    assertThat(inPlace(secret, secret + "Z")).as("one more character").isZero();
+    for (int i = 0; i < secret.length(); i++) {
+      char[] wrong = secret.toCharArray();
+      wrong[i] = wrong[i] == '~' ? '!' : '~';
+      assertThat(inPlace(secret, new String(wrong))).as("differs at %d", i).isZero();
     }
-    assertThatThrownBy(() -> ConstantTime.equalsBit(secret, new byte[3], 3)).isInstanceOf(IllegalArgumentException.class);
+    // A character that shares its low byte with the secret's is another character, never taken here.
+    assertThat(inPlace("ab", "a\u0162")).isEqualTo(-1);
+    assertThat(inPlace("ab", "a b")).as("not a token the parser takes whole").isEqualTo(-1);
+    assertThat(inPlace("ab", "a\u007f")).isEqualTo(-1);
+  }
+
+  @Property(tries = 3000)
+  void theInPlaceComparisonAgreesWithStringEqualityForVisibleTokens(
+      @ForAll @StringLength(min = 1, max = 20) @CharRange(from = '!', to = '~') String secret,
+      @ForAll @StringLength(min = 1, max = 30) @CharRange(from = '!', to = '~') String presented) {
+    assertThat(inPlace(secret, presented) == 1).isEqualTo(secret.equals(presented));
+    assertThat(inPlace(secret, secret)).isEqualTo(1);
   }
 
   @Property(tries = 3000)
