@@ -64,38 +64,78 @@ public final class ApiKeyCredential extends Credential {
     if (encoded.length() > MAX_ENCODED_LENGTH) {
       throw new IllegalArgumentException("API key credentials are longer than " + MAX_ENCODED_LENGTH + " characters");
     }
+    Object decoded = decode(encoded);
+    if (decoded instanceof ApiKeyCredential credential) {
+      return credential;
+    }
+    throw new IllegalArgumentException(decoded == DecodeFailure.NOT_CANONICAL_BASE64
+        ? "API key credentials must be canonical, padded base64 of id:api_key"
+        : "API key credentials must decode to id:api_key, with a non-empty id and key");
+  }
+
+  /** Why a token is not a credential, in the words of the two callers' rules. */
+  enum DecodeFailure {
+    /** Not padded base64, or not its one canonical form. */
+    NOT_CANONICAL_BASE64,
+    /** Base64, but not of {@code id:api_key} with a non-empty id and key. */
+    NOT_ID_AND_SECRET
+  }
+
+  /**
+   * The rules of an {@code ApiKey} token, in one place for the header parser and {@link #parse}:
+   * padded, canonical standard base64 (the decoder takes a missing pad and ignores set bits after the
+   * last whole byte, so "QR==" would be "A") of {@code id:api_key}, with a non-empty id before the
+   * first {@code :} and a non-empty secret. The decoded bytes are wiped before returning.
+   *
+   * @param token the value after {@code ApiKey }
+   * @return the credential, or the {@link DecodeFailure}
+   */
+  static Object decode(String token) {
+    if ((token.length() & 3) != 0) {
+      return DecodeFailure.NOT_CANONICAL_BASE64;
+    }
     byte[] decoded;
     try {
-      decoded = Base64.getDecoder().decode(encoded);
+      decoded = Base64.getDecoder().decode(token);
     } catch (IllegalArgumentException e) {
-      throw notBase64();
+      return DecodeFailure.NOT_CANONICAL_BASE64;
     }
     try {
-      // The decoder takes a missing pad and ignores set bits after the last whole byte ("QR==" is "A"):
-      // only the one canonical form is a credential, as in the header.
-      if (!Base64.getEncoder().encodeToString(decoded).equals(encoded)) {
-        throw notBase64();
+      if (!hasZeroPadBits(token)) {
+        return DecodeFailure.NOT_CANONICAL_BASE64;
       }
       int colon = 0;
       while (colon < decoded.length && decoded[colon] != ':') {
         colon++;
       }
       if (colon == 0 || colon >= decoded.length - 1) {
-        throw new IllegalArgumentException("API key credentials must decode to id:api_key, with a non-empty id and key");
+        return DecodeFailure.NOT_ID_AND_SECRET;
       }
-      return new ApiKeyCredential(new String(decoded, 0, colon, StandardCharsets.UTF_8), encoded, colon + 1);
+      return new ApiKeyCredential(new String(decoded, 0, colon, StandardCharsets.UTF_8), token, colon + 1);
     } finally {
       Arrays.fill(decoded, (byte) 0);
     }
   }
 
-  private static IllegalArgumentException notBase64() {
-    return new IllegalArgumentException("API key credentials must be canonical, padded base64 of id:api_key");
-  }
-
-  /** Built by the header parser, which has already decoded and validated the value. */
-  static ApiKeyCredential decoded(String id, String encoded, int secretOffset) {
-    return new ApiKeyCredential(id, encoded, secretOffset);
+  /** Whether the bits after the last whole byte are zero, as only the canonical form has them. */
+  private static boolean hasZeroPadBits(String token) {
+    int n = token.length();
+    int pad = n >= 2 && token.charAt(n - 2) == '=' ? 2 : n >= 1 && token.charAt(n - 1) == '=' ? 1 : 0;
+    if (pad == 0) {
+      return true;
+    }
+    char last = token.charAt(n - 1 - pad);
+    int value;
+    if (last >= 'A' && last <= 'Z') {
+      value = last - 'A';
+    } else if (last >= 'a' && last <= 'z') {
+      value = last - 'a' + 26;
+    } else if (last >= '0' && last <= '9') {
+      value = last - '0' + 52;
+    } else {
+      value = last == '+' ? 62 : 63;
+    }
+    return (value & (pad == 1 ? 0x3 : 0xF)) == 0;
   }
 
   /**

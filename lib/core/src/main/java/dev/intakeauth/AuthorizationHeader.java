@@ -1,7 +1,5 @@
 package dev.intakeauth;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -280,39 +278,15 @@ public final class AuthorizationHeader {
     return NOT_BASE64_OR_PAD[c & 0xff] | (c >>> 8);
   }
 
-  /**
-   * Decodes a token whose characters are all base64 or {@code =}; they are checked first because the
-   * decoder's exception for a bad character costs far more than the check.
-   */
+  /** The header's answer for a token whose characters are all base64 or {@code =}, by the credential's rules. */
   private static Parsed parseApiKey(String token) {
-    if ((token.length() & 3) != 0) {
-      return improperlyEncoded();
+    Object decoded = ApiKeyCredential.decode(token);
+    if (decoded instanceof ApiKeyCredential credential) {
+      return new Present(credential);
     }
-    byte[] decoded;
-    try {
-      decoded = Base64.getDecoder().decode(token);
-    } catch (IllegalArgumentException e) {
-      return improperlyEncoded();
-    }
-    try {
-      if (!hasZeroPadBits(token)) {
-        return improperlyEncoded();
-      }
-      int colon = -1;
-      for (int i = 0; i < decoded.length; i++) {
-        if (decoded[i] == ':') {
-          colon = i;
-          break;
-        }
-      }
-      if (colon <= 0 || colon == decoded.length - 1) {
-        return new Malformed(AuthResult.Unauthorized.Reason.IMPROPERLY_FORMATTED, IMPROPERLY_FORMATTED_MESSAGE);
-      }
-      String id = new String(decoded, 0, colon, StandardCharsets.UTF_8);
-      return new Present(ApiKeyCredential.decoded(id, token, colon + 1));
-    } finally {
-      java.util.Arrays.fill(decoded, (byte) 0);
-    }
+    return decoded == ApiKeyCredential.DecodeFailure.NOT_CANONICAL_BASE64
+        ? improperlyEncoded()
+        : new Malformed(AuthResult.Unauthorized.Reason.IMPROPERLY_FORMATTED, IMPROPERLY_FORMATTED_MESSAGE);
   }
 
   private static boolean isBase64Text(String token) {
@@ -322,30 +296,6 @@ public final class AuthorizationHeader {
       }
     }
     return true;
-  }
-
-  /**
-   * The decoder ignores set bits after the last whole byte, so "QQ==" and "QR==" both decode to "A";
-   * only the canonical form, with those bits zero, is accepted.
-   */
-  private static boolean hasZeroPadBits(String token) {
-    int n = token.length();
-    int pad = n >= 2 && token.charAt(n - 2) == '=' ? 2 : n >= 1 && token.charAt(n - 1) == '=' ? 1 : 0;
-    if (pad == 0) {
-      return true;
-    }
-    char last = token.charAt(n - 1 - pad);
-    int value;
-    if (last >= 'A' && last <= 'Z') {
-      value = last - 'A';
-    } else if (last >= 'a' && last <= 'z') {
-      value = last - 'a' + 26;
-    } else if (last >= '0' && last <= '9') {
-      value = last - '0' + 52;
-    } else {
-      value = last == '+' ? 62 : 63;
-    }
-    return (value & (pad == 1 ? 0x3 : 0xF)) == 0;
   }
 
   private static Parsed unknownScheme(String value, int start, int end) {
