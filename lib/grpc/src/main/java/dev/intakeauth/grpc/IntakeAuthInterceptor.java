@@ -14,12 +14,14 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -166,7 +168,7 @@ public final class IntakeAuthInterceptor implements ServerInterceptor {
       if (values == null) {
         return List.of();
       }
-      List<String> list = new java.util.ArrayList<>(1);
+      List<String> list = new ArrayList<>(1);
       values.forEach(list::add);
       return list;
     }
@@ -220,7 +222,7 @@ public final class IntakeAuthInterceptor implements ServerInterceptor {
 
   /** Created on first use only: an interceptor given its own executor never starts a thread. */
   private static final class SharedExecutor {
-    static final ExecutorService INSTANCE = Executors.newCachedThreadPool(new java.util.concurrent.ThreadFactory() {
+    static final ExecutorService INSTANCE = Executors.newCachedThreadPool(new ThreadFactory() {
       private final AtomicInteger count = new AtomicInteger();
 
       @Override

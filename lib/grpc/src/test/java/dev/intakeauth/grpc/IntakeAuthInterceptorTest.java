@@ -12,6 +12,7 @@ import dev.intakeauth.AuthResult;
 import dev.intakeauth.AuthorizationHeader;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.access.AccessControl;
+import dev.intakeauth.access.Decision;
 import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import dev.intakeauth.testing.ManualClock;
 import dev.intakeauth.testing.TestCredentials;
@@ -23,6 +24,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
@@ -220,6 +222,16 @@ class IntakeAuthInterceptorTest {
       assertThat(any.getTypeUrl()).isEqualTo("type.googleapis.com/google.rpc.RetryInfo");
       assertThat(any.unpack(RetryInfo.class).getRetryDelay().getSeconds()).isEqualTo(300);
     });
+  }
+
+  @Test
+  void aDenialTheServiceReachesItselfMapsTheSameWay() throws InvalidProtocolBufferException {
+    StatusRuntimeException e = GrpcDenials.exception(Decision.Deny.of(new AuthResult.RateLimited(Duration.ofMillis(1500))));
+
+    TestGrpc.Outcome outcome = new TestGrpc.Outcome(e.getStatus(), e.getTrailers(), null);
+    assertThat(outcome.code()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(outcome.trailers().get(GrpcDenials.RETRY_AFTER)).isEqualTo("2");
+    assertThat(retryDelay(outcome)).isEqualTo(Duration.ofSeconds(2));
   }
 
   /** Decodes the RetryInfo of a call's trailers with the real protobuf classes. */
