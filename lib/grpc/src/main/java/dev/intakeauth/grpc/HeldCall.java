@@ -56,8 +56,8 @@ final class HeldCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements C
       try {
         executor.execute(() -> held.decided(d));
       } catch (RejectedExecutionException e) {
-        // The server is shutting down: nothing to start the call on, and it is closed with it.
-        held.release();
+        // Nothing to start the call on (the executor is shutting down): it gets the timeout's 503.
+        held.reject(pending.timeout());
       }
     });
     return held;
@@ -84,14 +84,14 @@ final class HeldCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements C
     }
     ServerCall.Listener<ReqT> started;
     try {
-      started = IntakeAuthInterceptor.answer(context, c, h, n, decision);
+      started = CallAnswer.answer(context, c, h, n, decision);
     } catch (RuntimeException e) {
       LOG.warn("the call {} failed to start: {}", c.getMethodDescriptor().getFullMethodName(), e.getClass().getSimpleName());
       closeQuietly(c);
       release();
       return;
     }
-    if (!(decision instanceof Decision.Proceed) && !(decision instanceof Decision.PassThrough)) {
+    if (!CallAnswer.started(decision)) {
       release();
       return;
     }
@@ -121,6 +121,23 @@ final class HeldCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements C
     }
   }
 
+  /** Closes a call still waiting, on the thread that finished the lookup: no other thread touches it yet. */
+  private void reject(Decision.Deny deny) {
+    ServerCall<ReqT, RespT> c;
+    synchronized (lock) {
+      c = state == State.WAITING ? call : null;
+      end();
+    }
+    context.removeListener(this);
+    if (c != null) {
+      try {
+        c.close(GrpcDenials.status(deny), GrpcDenials.trailers(deny));
+      } catch (RuntimeException e) {
+        LOG.debug("could not close the call: {}", e.getClass().getSimpleName());
+      }
+    }
+  }
+
   private static void closeQuietly(ServerCall<?, ?> call) {
     try {
       call.close(Status.INTERNAL.withDescription("internal error"), new Metadata());
@@ -132,14 +149,30 @@ final class HeldCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements C
   /** Ends the wait and lets go of the call and everything kept for it. */
   private void release() {
     synchronized (lock) {
-      state = State.ENDED;
-      kept = null;
-      call = null;
-      headers = null;
-      next = null;
-      delegate = null;
+      end();
     }
     context.removeListener(this);
+  }
+
+  /** Ends a call cancelled, or past its deadline, before its decision: it will never start. */
+  private boolean endIfWaiting() {
+    synchronized (lock) {
+      if (state != State.WAITING) {
+        return false;
+      }
+      end();
+    }
+    context.removeListener(this);
+    return true;
+  }
+
+  private void end() {
+    state = State.ENDED;
+    kept = null;
+    call = null;
+    headers = null;
+    next = null;
+    delegate = null;
   }
 
   /** Forwards an event to the started call, or keeps it until the call starts. */
@@ -162,13 +195,7 @@ final class HeldCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements C
 
   @Override
   public void cancelled(Context cancelled) {
-    boolean waiting;
-    synchronized (lock) {
-      waiting = state == State.WAITING;
-    }
-    if (waiting) {
-      release();
-    }
+    endIfWaiting();
   }
 
   @Override
@@ -183,16 +210,9 @@ final class HeldCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements C
 
   @Override
   public void onCancel() {
-    synchronized (lock) {
-      if (state == State.WAITING) {
-        state = State.ENDED;
-      }
+    if (!endIfWaiting()) {
+      deliver(ServerCall.Listener::onCancel);
     }
-    if (state() == State.ENDED) {
-      release();
-      return;
-    }
-    deliver(ServerCall.Listener::onCancel);
   }
 
   @Override
@@ -203,18 +223,5 @@ final class HeldCall<ReqT, RespT> extends ServerCall.Listener<ReqT> implements C
   @Override
   public void onReady() {
     deliver(ServerCall.Listener::onReady);
-  }
-
-  private State state() {
-    synchronized (lock) {
-      return state;
-    }
-  }
-
-  /** Whether the call still holds anything: for tests of what a cancelled call lets go. */
-  boolean holdsNothing() {
-    synchronized (lock) {
-      return call == null && headers == null && next == null && kept == null;
-    }
   }
 }

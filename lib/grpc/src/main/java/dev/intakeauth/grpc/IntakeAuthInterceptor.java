@@ -5,13 +5,11 @@ import dev.intakeauth.access.Decision;
 import dev.intakeauth.access.RequestAuthorization;
 import dev.intakeauth.access.RequestView;
 import io.grpc.Context;
-import io.grpc.Contexts;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -24,8 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Puts an {@link AccessControl} in front of a gRPC server's services: it presents each call as
@@ -58,11 +54,9 @@ import org.slf4j.LoggerFactory;
 public final class IntakeAuthInterceptor implements ServerInterceptor {
 
   /** Where the service finds what was decided for its call: {@code IntakeAuthInterceptor.AUTHORIZATION.get()}. */
-  public static final Context.Key<RequestAuthorization> AUTHORIZATION = Context.key("dev.intakeauth.RequestAuthorization");
+  public static final Context.Key<RequestAuthorization> AUTHORIZATION = CallAnswer.AUTHORIZATION;
 
   static final Metadata.Key<String> AUTHORIZATION_HEADER = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-
-  private static final Logger LOG = LoggerFactory.getLogger(IntakeAuthInterceptor.class);
 
   private final AccessControl access;
   private final Executor executor;
@@ -101,26 +95,7 @@ public final class IntakeAuthInterceptor implements ServerInterceptor {
     if (decision instanceof Decision.Pending pending) {
       return HeldCall.hold(call, headers, next, pending, executor);
     }
-    return answer(Context.current(), call, headers, next, decision);
-  }
-
-  /** Starts or closes a call as decided; the caller is the only thread touching the call. */
-  static <ReqT, RespT> ServerCall.Listener<ReqT> answer(Context context, ServerCall<ReqT, RespT> call, Metadata headers,
-      ServerCallHandler<ReqT, RespT> next, Decision decision) {
-    if (decision instanceof Decision.Proceed proceed) {
-      return Contexts.interceptCall(context.withValue(AUTHORIZATION, proceed.authorization()), call, headers, next);
-    }
-    if (decision instanceof Decision.PassThrough) {
-      return next.startCall(call, headers);
-    }
-    if (decision instanceof Decision.Deny deny) {
-      call.close(GrpcDenials.status(deny), GrpcDenials.trailers(deny));
-    } else {
-      // A preflight needs OPTIONS, which no gRPC call is.
-      LOG.warn("unexpected decision for {}: {}", call.getMethodDescriptor().getFullMethodName(), decision.getClass().getSimpleName());
-      call.close(Status.INTERNAL.withDescription("internal error"), new Metadata());
-    }
-    return new ServerCall.Listener<>() {};
+    return CallAnswer.answer(Context.current(), call, headers, next, decision);
   }
 
   @Override

@@ -209,4 +209,28 @@ class HeldCallTest {
         .cause().isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
     assertThat(grpc.runs).hasValue(0);
   }
+
+  @Test
+  void aHeldCallWithNoExecutorLeftToResumeOnIsUnavailableNotLeftOpen() throws Exception {
+    IntakeAuthInterceptor auth = IntakeAuthInterceptor.builder(GrpcMethods.accessControl(keys.authenticator(SECRET_TOKEN))
+            .allowCredentialsOverPlainHttp(true).build())
+        .executor(task -> {
+          throw new java.util.concurrent.RejectedExecutionException("shut down");
+        })
+        .build();
+    grpc = new TestGrpc(auth, serverExecutor);
+    keys.backend.hang();
+
+    ListenableFuture<String> held = ClientCalls.futureUnaryCall(
+        grpc.with(writer.authorizationValue()).newCall(TestGrpc.TRACE_EXPORT, CallOptions.DEFAULT), "spans");
+    await(() -> keys.backend.hanging() == 1);
+    keys.backend.release();
+
+    assertThatThrownBy(() -> held.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(e.getTrailers().get(GrpcDenials.RETRY_AFTER)).isEqualTo("1");
+        });
+    assertThat(grpc.runs).hasValue(0);
+  }
 }
