@@ -6,6 +6,7 @@ import dev.intakeauth.access.Access;
 import dev.intakeauth.access.AccessControl;
 import dev.intakeauth.access.RouteTable;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The method table of a gRPC intake server: a {@link RouteTable} whose paths are full method names
@@ -70,7 +71,7 @@ public final class GrpcMethods {
    * @param access who may call it
    * @return the same builder
    */
-  public static RouteTable.Builder route(RouteTable.Builder table, String fullMethodName, Privilege privilege, Access access) {
+  public static RouteTable.Builder route(RouteTable.Builder table, String fullMethodName, @Nullable Privilege privilege, Access access) {
     return table.route(Set.of(METHOD), path(fullMethodName), privilege, access);
   }
 

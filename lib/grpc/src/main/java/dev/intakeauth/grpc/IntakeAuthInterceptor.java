@@ -39,7 +39,8 @@ import org.jspecify.annotations.Nullable;
  * <p>A call that goes through reaches the service with its {@link RequestAuthorization} in the gRPC
  * {@link Context} under {@link #AUTHORIZATION}. A denial closes the call with the status
  * {@link GrpcDenials} maps, the spec's message as its description, and the challenges and retry hint
- * as trailers; the service never runs.
+ * as trailers; the service never runs. The HTTP response headers of a decision (such as
+ * {@code X-Content-Type-Options}) mean nothing to gRPC and are not sent.
  *
  * <p>A cached answer, and everything that needs no lookup, is decided on the transport's thread. When
  * an API key has to be looked up in its backend, the call is held without blocking that thread: what
