@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The intake endpoints behind the filter: reads NDJSON far enough to apply the anonymous per-event
- * checks and the rate limit, answers like APM Server (202 on accepted events), and counts the data.
+ * checks and the rate limit, answers like APM Server (202 on accepted events), and counts the data;
+ * OTLP over HTTP goes to {@link OtlpIntake}.
  * Bodies are read without blocking and decoded as they arrive ({@link RequestBody}), within a cap on
  * their bytes and on their lines, blank lines included.
  */
@@ -47,6 +48,7 @@ final class IntakeServlet extends HttpServlet {
   private final int maxLines;
   private final RequestBody.Limits limits;
   final AtomicLong acceptedEvents = new AtomicLong();
+  final OtlpIntake otlp;
   final AtomicLong sourcemaps = new AtomicLong();
   /** Every decoded body byte this servlet has looked at: what a decompression bomb costs it. */
   final AtomicLong decodedBytes = new AtomicLong();
@@ -63,6 +65,7 @@ final class IntakeServlet extends HttpServlet {
     this.maxLines = maxLines;
     this.maxBufferedLineBytes = maxBufferedLineBytes;
     this.limits = limits;
+    this.otlp = new OtlpIntake(this, limits, decodedBytes);
   }
 
   @Override
@@ -75,6 +78,7 @@ final class IntakeServlet extends HttpServlet {
       case "/intake/v2/events", "/intake/v2/rum/events" -> intake(request, response, auth, false);
       case "/intake/v3/rum/events" -> intake(request, response, auth, true);
       case "/config/v1/agents", "/config/v1/rum/agents" -> agentConfig(request, response);
+      case "/v1/traces", "/v1/metrics", "/v1/logs" -> otlp.export(request, response, auth, Objects.requireNonNull(OtlpIntake.Signal.of(path)));
       case "/assets/v1/sourcemaps" -> {
         if (!"POST".equals(method)) {
           error(response, 405, "method not supported");
@@ -194,7 +198,7 @@ final class IntakeServlet extends HttpServlet {
     }
   }
 
-  private static String shorten(String value) {
+  static String shorten(String value) {
     return value.length() > 64 ? value.substring(0, 64) + "..." : value;
   }
 
@@ -411,7 +415,7 @@ final class IntakeServlet extends HttpServlet {
    * Charges bytes a request is about to hold to {@link #bufferedLineBytes}; past the budget, answers
    * 503 instead (the caller stops) and charges nothing.
    */
-  private boolean hold(HttpServletResponse response, long bytes) throws IOException {
+  boolean hold(HttpServletResponse response, long bytes) throws IOException {
     if (bufferedLineBytes.addAndGet(bytes) > maxBufferedLineBytes) {
       bufferedLineBytes.addAndGet(-bytes);
       response.setHeader("Retry-After", "1");
@@ -419,6 +423,11 @@ final class IntakeServlet extends HttpServlet {
       return false;
     }
     return true;
+  }
+
+  /** Gives back bytes charged with {@link #hold}. */
+  void release(long bytes) {
+    bufferedLineBytes.addAndGet(-bytes);
   }
 
   static void error(HttpServletResponse response, int status, String message) throws IOException {
