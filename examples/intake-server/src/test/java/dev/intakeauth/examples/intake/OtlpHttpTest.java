@@ -317,9 +317,11 @@ class OtlpHttpTest {
     HttpRequest request = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/traces")).timeout(Duration.ofSeconds(30))
         .header("Content-Type", PROTOBUF).header("Content-Encoding", "gzip").header("Authorization", writer)
         .POST(HttpRequest.BodyPublishers.ofByteArray(bomb)).build();
-    HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    // A client of its own: the server closes the connection on the answer, while the client may still be writing.
+    HttpResponse<byte[]> r = HttpClient.newBuilder().sslContext(Client.trusting(dir.resolve("cert.pem"))).build()
+        .send(request, HttpResponse.BodyHandlers.ofByteArray());
     assertThat(r.statusCode()).isEqualTo(413);
-    assertThat(error(r)).isEqualTo(RequestBody.tooLarge(20_971_520));
+    assertThat(error(r)).isEqualTo("request body too large: more than 20971520 bytes decompressed");
     assertThat(server.decodedBytes() - decoded).as("stopped near the 20 MiB cap, not at 1 GiB").isLessThan(22L << 20);
     assertThat(server.bufferedLineBytes()).as("the held body is given back").isZero();
   }
