@@ -122,33 +122,12 @@ final class IntakeServlet extends HttpServlet {
       return;
     }
     RequestBody.read(request, response, encoding, new RequestBody.Limits(Math.min(limits.maxBytes(), SMALL_JSON), limits.minDataRate(), limits.readTimeout()),
-        new RequestBody.Sink() {
-          private ByteArrayOutputStream body = new ByteArrayOutputStream();
-          private long held;
-
+        new WholeBody(response) {
           @Override
-          public boolean accept(byte[] bytes, int offset, int length) throws IOException {
-            // Held until the body ends, like a line begun: charged to the same budget.
-            if (!hold(response, length)) {
-              return false;
-            }
-            held += length;
-            body.write(bytes, offset, length);
-            return true;
-          }
-
-          @Override
-          public void close() {
-            bufferedLineBytes.addAndGet(-held);
-            held = 0;
-            body = new ByteArrayOutputStream(0);
-          }
-
-          @Override
-          public void end() throws IOException {
+          void ended(byte[] body) throws IOException {
             JsonNode node = null;
             try {
-              node = body.size() == 0 ? null : JSON.readTree(body.toByteArray());
+              node = body.length == 0 ? null : JSON.readTree(body);
             } catch (IOException e) {
               // not JSON: no service name
             }
@@ -412,10 +391,50 @@ final class IntakeServlet extends HttpServlet {
   }
 
   /**
+   * A body kept whole until it ends (a JSON document, a protobuf message), held like a line begun:
+   * its bytes are charged to {@link #bufferedLineBytes} meanwhile, so that many slow uploads cannot
+   * hold unbounded memory.
+   */
+  abstract class WholeBody implements RequestBody.Sink {
+    private final HttpServletResponse response;
+    private ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private long held;
+
+    WholeBody(HttpServletResponse response) {
+      this.response = response;
+    }
+
+    @Override
+    public final boolean accept(byte[] bytes, int offset, int length) throws IOException {
+      if (!hold(response, length)) {
+        return false;
+      }
+      held += length;
+      body.write(bytes, offset, length);
+      return true;
+    }
+
+    @Override
+    public final void close() {
+      bufferedLineBytes.addAndGet(-held);
+      held = 0;
+      body = new ByteArrayOutputStream(0);
+    }
+
+    @Override
+    public final void end() throws IOException {
+      ended(body.toByteArray());
+    }
+
+    /** The whole body has arrived; answers the request. */
+    abstract void ended(byte[] body) throws IOException;
+  }
+
+  /**
    * Charges bytes a request is about to hold to {@link #bufferedLineBytes}; past the budget, answers
    * 503 instead (the caller stops) and charges nothing.
    */
-  boolean hold(HttpServletResponse response, long bytes) throws IOException {
+  private boolean hold(HttpServletResponse response, long bytes) throws IOException {
     if (bufferedLineBytes.addAndGet(bytes) > maxBufferedLineBytes) {
       bufferedLineBytes.addAndGet(-bytes);
       response.setHeader("Retry-After", "1");
@@ -423,11 +442,6 @@ final class IntakeServlet extends HttpServlet {
       return false;
     }
     return true;
-  }
-
-  /** Gives back bytes charged with {@link #hold}. */
-  void release(long bytes) {
-    bufferedLineBytes.addAndGet(-bytes);
   }
 
   static void error(HttpServletResponse response, int status, String message) throws IOException {

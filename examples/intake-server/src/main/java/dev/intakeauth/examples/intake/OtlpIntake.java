@@ -31,7 +31,6 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -142,31 +141,11 @@ final class OtlpIntake {
           + IntakeServlet.shorten(String.join(", ", Collections.list(request.getHeaders("Content-Encoding")))) + "'");
       return;
     }
-    RequestBody.read(request, response, encoding, limits, new RequestBody.Sink() {
-      private ByteArrayOutputStream body = new ByteArrayOutputStream();
-      private long held;
-
+    // A protobuf message is decoded whole: the body is held until it ends.
+    RequestBody.read(request, response, encoding, limits, servlet.new WholeBody(response) {
       @Override
-      public boolean accept(byte[] bytes, int offset, int length) throws IOException {
-        // A protobuf message is decoded whole: the body is held until it ends, charged to the same budget as lines begun.
-        if (!servlet.hold(response, length)) {
-          return false;
-        }
-        held += length;
-        body.write(bytes, offset, length);
-        return true;
-      }
-
-      @Override
-      public void close() {
-        servlet.release(held);
-        held = 0;
-        body = new ByteArrayOutputStream(0);
-      }
-
-      @Override
-      public void end() throws IOException {
-        answer(request, response, auth, signal, format, body.toByteArray());
+      void ended(byte[] body) throws IOException {
+        answer(request, response, auth, signal, format, body);
       }
     }, decodedBytes);
   }
@@ -178,7 +157,7 @@ final class OtlpIntake {
     AuthResult.@Nullable Denied denial;
 
     void resource(@Nullable RequestAuthorization auth, Resource resource, long items) {
-      AuthResult decision = auth == null ? null : auth.authorizeOtelResource(attribute(resource, "service.name"), attribute(resource, "telemetry.sdk.language"));
+      @Nullable AuthResult decision = auth == null ? null : auth.authorizeOtelResource(attribute(resource, "service.name"), attribute(resource, "telemetry.sdk.language"));
       if (decision instanceof AuthResult.Denied denied) {
         rejected += items;
         if (denial == null) {
