@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * <p>An anonymous request is let in before its body is read; the application then asks
  * {@link #authorizeEvent} for each decoded metadata block or event (service and agent name against
  * the allow-lists) and {@link #acquireEvents} for the events it is about to accept (the per-client
- * rate limit). For callers with credentials both always allow.
+ * rate limit). For callers with credentials both always allow. OTLP data is decided per resource
+ * with {@link #authorizeOtelResource}.
  */
 public final class RequestAuthorization {
 
@@ -89,6 +90,33 @@ public final class RequestAuthorization {
    */
   public AuthResult authorizeEvent(@Nullable String service, @Nullable String agent) {
     return anonymous() ? anonymousPolicy.authorizeEvent(service, agent) : result;
+  }
+
+  /**
+   * Decides one OTLP resource (a {@code ResourceSpans}, {@code ResourceMetrics} or
+   * {@code ResourceLogs}) of the request, as {@link #authorizeEvent} does an event: the service is
+   * the resource attribute {@code service.name}, the agent {@link #otelAgentName(String)} of its
+   * {@code telemetry.sdk.language}. Always allowed for callers with a credential.
+   *
+   * @param serviceName the resource's {@code service.name}, or null if it has none
+   * @param sdkLanguage the resource's {@code telemetry.sdk.language}, or null if it has none
+   * @return {@link AuthResult.Authenticated} when allowed, otherwise a 403 {@link AuthResult.Forbidden}
+   *     whose message names the agent or service
+   */
+  public AuthResult authorizeOtelResource(@Nullable String serviceName, @Nullable String sdkLanguage) {
+    return authorizeEvent(serviceName, otelAgentName(sdkLanguage));
+  }
+
+  /**
+   * The agent name APM Server gives data sent by an OpenTelemetry SDK, matched against the
+   * {@code allow_agent} list: {@code opentelemetry/<language>}, or {@code opentelemetry} when the
+   * resource names no language.
+   *
+   * @param sdkLanguage the resource attribute {@code telemetry.sdk.language}, such as {@code java}
+   * @return such as {@code opentelemetry/java}
+   */
+  public static String otelAgentName(@Nullable String sdkLanguage) {
+    return sdkLanguage == null || sdkLanguage.isEmpty() ? "opentelemetry" : "opentelemetry/" + sdkLanguage;
   }
 
   /**

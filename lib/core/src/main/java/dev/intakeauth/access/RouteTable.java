@@ -47,11 +47,14 @@ public final class RouteTable {
    *   <tr><td>{@code POST /intake/v2/rum/events}, {@code /intake/v3/rum/events}</td><td>{@code event:write}</td><td>when enabled</td><td>yes</td></tr>
    *   <tr><td>{@code GET/POST /config/v1/agents}</td><td>{@code config_agent:read}</td><td>no</td><td>no</td></tr>
    *   <tr><td>{@code GET/POST /config/v1/rum/agents}</td><td>{@code config_agent:read}</td><td>when enabled</td><td>yes</td></tr>
+   *   <tr><td>{@code POST /v1/traces}, {@code /v1/metrics}, {@code /v1/logs} (OTLP/HTTP)</td><td>{@code event:write}</td><td>when enabled;
+   *       per resource through {@link RequestAuthorization#authorizeOtelResource}</td><td>no</td></tr>
    *   <tr><td>{@code POST /assets/v1/sourcemaps}</td><td>{@code sourcemap:write}</td><td>never</td><td>no</td></tr>
    *   <tr><td>{@code GET/HEAD /}</td><td>none</td><td>optional: the application sees who asked</td><td>no</td></tr>
    * </table>
    *
-   * Other methods on these paths are 405; other paths need a valid credential.
+   * Other methods on these paths are 405; other paths need a valid credential. As in APM Server, the
+   * OTLP routes take anonymous callers only when anonymous access is on, and carry no CORS policy.
    *
    * @return the table
    */
@@ -73,6 +76,9 @@ public final class RouteTable {
         .route(Set.of("POST"), "/intake/v3/rum/events", Privilege.EVENT_WRITE, Access.ANONYMOUS_WHEN_ENABLED, cors)
         .route(Set.of("GET", "POST"), "/config/v1/agents", Privilege.AGENT_CONFIG_READ, Access.CREDENTIALS)
         .route(Set.of("GET", "POST"), "/config/v1/rum/agents", Privilege.AGENT_CONFIG_READ, Access.ANONYMOUS_WHEN_ENABLED, cors)
+        .route(Set.of("POST"), "/v1/traces", Privilege.EVENT_WRITE, Access.ANONYMOUS_WHEN_ENABLED)
+        .route(Set.of("POST"), "/v1/metrics", Privilege.EVENT_WRITE, Access.ANONYMOUS_WHEN_ENABLED)
+        .route(Set.of("POST"), "/v1/logs", Privilege.EVENT_WRITE, Access.ANONYMOUS_WHEN_ENABLED)
         .route(Set.of("POST"), "/assets/v1/sourcemaps", Privilege.SOURCEMAP_WRITE, Access.CREDENTIALS)
         .route(Set.of("GET", "HEAD"), "/", null, Access.OPTIONAL)
         .build();

@@ -151,6 +151,16 @@ class AccessControlTest {
       "POST, /intake/v2/rum/events, true,  missing, 200, ANONYMOUS",
       "POST, /intake/v2/rum/events, true,  wrong,   401, authentication failed",
       "GET,  /config/v1/rum/agents, true,  missing, 200, ANONYMOUS",
+      // OTLP/HTTP: event:write, anonymous only when enabled (APM Server's rule)
+      "POST, /v1/traces,            false, valid,   200, SECRET_TOKEN",
+      "POST, /v1/traces,            false, missing, 401, missing",
+      "POST, /v1/traces,            false, wrong,   401, authentication failed",
+      "POST, /v1/traces,            true,  missing, 200, ANONYMOUS",
+      "POST, /v1/traces,            true,  wrong,   401, authentication failed",
+      "POST, /v1/metrics,           false, missing, 401, missing",
+      "POST, /v1/metrics,           true,  missing, 200, ANONYMOUS",
+      "POST, /v1/logs,              false, missing, 401, missing",
+      "POST, /v1/logs,              true,  missing, 200, ANONYMOUS",
       // OPTIONAL: the application sees the outcome, whatever it is; never anonymous
       "GET,  /,                     false, valid,   200, SECRET_TOKEN",
       "GET,  /,                     false, missing, 200, 401",
@@ -395,6 +405,65 @@ class AccessControlTest {
     RequestAuthorization token = proceeds(access.decide(new Request("POST", "/intake/v2/rum/events").header("Authorization", "Bearer " + TOKEN)));
     assertThat(token.authorizeEvent("other", "java")).isSameAs(token.result());
     assertThat(token.acquireEvents(1_000_000)).isNull();
+  }
+
+  /** A key that may only read agent configuration must not push OTLP data: the routes need event:write. */
+  @ParameterizedTest
+  @ValueSource(strings = {"/v1/traces", "/v1/metrics", "/v1/logs"})
+  void aConfigReadOnlyKeyCannotPushOtlp(String path) {
+    ApiKeyCredential configOnly = ApiKeyCredential.of("config-only", "secret");
+    PrivilegeChecker backend = (credential, scope) ->
+        CompletableFuture.completedFuture(new CheckResult.Granted(Set.of(Privilege.AGENT_CONFIG_READ), "someone"));
+    AccessControl access = AccessControl.builder(Authenticator.builder().apiKeys(CachingPrivilegeChecker.builder(backend).build()).build())
+        .anonymous(true).build();
+    Decision d = access.decide(new Request("POST", path).header("Authorization", configOnly.authorizationValue()));
+    if (d instanceof Decision.Pending pending) {
+      d = pending.decision().join();
+    }
+    assertThat(denied(d, 403).message()).isEqualTo("unauthorized: API Key not permitted action \"event:write\"");
+  }
+
+  @Test
+  void otlpRoutesTakeOnlyPostAndCarryNoCorsPolicy() {
+    AccessControl access = access(true);
+    for (String path : List.of("/v1/traces", "/v1/metrics", "/v1/logs")) {
+      Decision.Deny get = denied(access.decide(new Request("GET", path).header("Authorization", "Bearer " + TOKEN)), 405);
+      assertThat(header(get.headers(), "Allow")).as(path).isEqualTo("POST");
+      denied(access.decide(new Request("OPTIONS", path).header("Origin", "https://page.example")), 405);
+      RequestAuthorization auth = proceeds(access.decide(new Request("POST", path).header("Origin", "https://page.example")));
+      assertThat(auth.route().privilege()).isEqualTo(Privilege.EVENT_WRITE);
+      assertThat(auth.route().access()).isEqualTo(Access.ANONYMOUS_WHEN_ENABLED);
+      assertThat(auth.route().cors()).isNull();
+    }
+  }
+
+  @Test
+  void anonymousOtlpResourcesAreCheckedAsAgentOpentelemetrySlashLanguageAndCredentialedOnesAreNot() {
+    AccessControl access = AccessControl.builder(authenticator).anonymous(true)
+        .anonymousPolicy(AnonymousPolicy.builder().allowAgents(Set.of("opentelemetry/java", "opentelemetry")).allowServices(Set.of("shop")).build())
+        .build();
+    RequestAuthorization anonymous = proceeds(access.decide(new Request("POST", "/v1/traces")));
+    assertThat(anonymous.authorizeOtelResource("shop", "java")).isInstanceOf(AuthResult.Authenticated.class);
+    assertThat(anonymous.authorizeOtelResource("shop", null)).as("no language: agent opentelemetry").isInstanceOf(AuthResult.Authenticated.class);
+    assertThat(anonymous.authorizeOtelResource("shop", "go"))
+        .isEqualTo(new AuthResult.Forbidden("unauthorized: anonymous access not permitted for agent \"opentelemetry/go\""));
+    assertThat(anonymous.authorizeOtelResource("other", "java"))
+        .isEqualTo(new AuthResult.Forbidden("unauthorized: anonymous access not permitted for service \"other\""));
+    assertThat(anonymous.authorizeOtelResource(null, "java"))
+        .isEqualTo(new AuthResult.Forbidden("unauthorized: anonymous access not permitted for service \"\""));
+    // The default allow-list names only the RUM agents: anonymous OTLP needs allow_agent to list it.
+    RequestAuthorization byDefault = proceeds(access(true).decide(new Request("POST", "/v1/logs")));
+    assertThat(byDefault.authorizeOtelResource("shop", "java")).isInstanceOf(AuthResult.Forbidden.class);
+
+    RequestAuthorization token = proceeds(access.decide(new Request("POST", "/v1/metrics").header("Authorization", "Bearer " + TOKEN)));
+    assertThat(token.authorizeOtelResource("other", "go")).isSameAs(token.result());
+    assertThat(token.authorizeOtelResource(null, null)).isSameAs(token.result());
+  }
+
+  @ParameterizedTest
+  @CsvSource(nullValues = "null", value = {"java, opentelemetry/java", "python, opentelemetry/python", "'', opentelemetry", "null, opentelemetry"})
+  void otelAgentNamesFollowApmServer(String language, String agent) {
+    assertThat(RequestAuthorization.otelAgentName(language)).isEqualTo(agent);
   }
 
   @Test

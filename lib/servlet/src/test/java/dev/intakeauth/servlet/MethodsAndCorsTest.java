@@ -37,6 +37,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Methods and browser origins in a real Jetty: every route of the APM table with every method and
@@ -52,16 +53,24 @@ class MethodsAndCorsTest {
   private static final ApiKeyCredential SOURCEMAP = ApiKeyCredential.of("sourcemap-id", "sourcemap-secret");
   private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "X-ODD_1");
   private static final Set<String> RUM_PATHS = Set.of("/intake/v2/rum/events", "/intake/v3/rum/events", "/config/v1/rum/agents");
+  /** OTLP over HTTP: anonymous when enabled, like the RUM routes, but no CORS. */
+  private static final Set<String> OTLP_PATHS = Set.of("/v1/traces", "/v1/metrics", "/v1/logs");
   /** The APM table: path, methods, privilege (null for the root). */
-  private static final Map<String, Set<String>> ROUTE_METHODS = Map.of(
-      "/intake/v2/events", Set.of("POST"),
-      "/intake/v2/rum/events", Set.of("POST"),
-      "/intake/v3/rum/events", Set.of("POST"),
-      "/config/v1/agents", Set.of("GET", "POST"),
-      "/config/v1/rum/agents", Set.of("GET", "POST"),
-      "/assets/v1/sourcemaps", Set.of("POST"),
-      "/", Set.of("GET", "HEAD"));
+  private static final Map<String, Set<String>> ROUTE_METHODS = Map.ofEntries(
+      Map.entry("/v1/traces", Set.of("POST")),
+      Map.entry("/v1/metrics", Set.of("POST")),
+      Map.entry("/v1/logs", Set.of("POST")),
+      Map.entry("/intake/v2/events", Set.of("POST")),
+      Map.entry("/intake/v2/rum/events", Set.of("POST")),
+      Map.entry("/intake/v3/rum/events", Set.of("POST")),
+      Map.entry("/config/v1/agents", Set.of("GET", "POST")),
+      Map.entry("/config/v1/rum/agents", Set.of("GET", "POST")),
+      Map.entry("/assets/v1/sourcemaps", Set.of("POST")),
+      Map.entry("/", Set.of("GET", "HEAD")));
   private static final Map<String, String> ALLOW = Map.of(
+      "/v1/traces", "POST",
+      "/v1/metrics", "POST",
+      "/v1/logs", "POST",
       "/intake/v2/events", "POST",
       "/intake/v2/rum/events", "POST, OPTIONS",
       "/intake/v3/rum/events", "POST, OPTIONS",
@@ -134,7 +143,7 @@ class MethodsAndCorsTest {
   }
 
   private static String privilege(String path) {
-    if (path.startsWith("/intake/")) {
+    if (path.startsWith("/intake/") || OTLP_PATHS.contains(path)) {
       return "event:write";
     }
     return path.startsWith("/config/") ? "config_agent:read" : path.equals("/") ? null : "sourcemap:write";
@@ -161,13 +170,27 @@ class MethodsAndCorsTest {
     } else if (needed == null) {
       assertThat(r.statusCode()).isEqualTo(200);
     } else {
-      boolean holds = caller.equals(needed) || caller.equals("secret-token") || (caller.equals("anonymous") && RUM_PATHS.contains(path));
+      boolean holds = caller.equals(needed) || caller.equals("secret-token") || (caller.equals("anonymous") && (RUM_PATHS.contains(path) || OTLP_PATHS.contains(path)));
       if (holds) {
         assertThat(r.statusCode()).isEqualTo(202);
       } else {
         assertThat(r.statusCode()).as("no 2xx without %s", needed).isIn(401, 403);
       }
     }
+  }
+
+  /** The attack: a key that may only read agent configuration pushing OTLP data to a path the table once left to "any credential". */
+  @ParameterizedTest
+  @ValueSource(strings = {"/v1/traces", "/v1/metrics", "/v1/logs"})
+  void aConfigReadOnlyKeyCannotPushOtlpAndBrowsersGetNoPreflight(String path) throws Exception {
+    HttpResponse<String> r = send(server, "POST", path, authorization("config_agent:read"));
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(error(r)).isEqualTo("unauthorized: API Key not permitted action \"event:write\"");
+    assertThat(send(server, "POST", path, authorization("event:write")).statusCode()).isEqualTo(202);
+    HttpResponse<String> preflight = send(server, "OPTIONS", path, Map.of("Origin", "https://page.example",
+        "Access-Control-Request-Method", "POST"));
+    assertThat(preflight.statusCode()).as("no CORS on OTLP, as APM Server").isEqualTo(405);
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
   }
 
   @Test

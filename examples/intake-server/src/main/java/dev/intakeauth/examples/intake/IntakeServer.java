@@ -377,6 +377,21 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     return servlet == null ? 0 : servlet.acceptedEvents.get();
   }
 
+  /** OTLP spans accepted so far. */
+  long acceptedSpans() {
+    return servlet == null ? 0 : servlet.otlp.acceptedSpans.get();
+  }
+
+  /** OTLP metric data points accepted so far. */
+  long acceptedDataPoints() {
+    return servlet == null ? 0 : servlet.otlp.acceptedDataPoints.get();
+  }
+
+  /** OTLP log records accepted so far. */
+  long acceptedLogRecords() {
+    return servlet == null ? 0 : servlet.otlp.acceptedLogRecords.get();
+  }
+
   /** Bytes held for lines begun and not yet ended, across requests. */
   long bufferedLineBytes() {
     return servlet == null ? 0 : servlet.bufferedLineBytes.get();

@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The intake endpoints behind the filter: reads NDJSON far enough to apply the anonymous per-event
- * checks and the rate limit, answers like APM Server (202 on accepted events), and counts the data.
+ * checks and the rate limit, answers like APM Server (202 on accepted events), and counts the data;
+ * OTLP over HTTP goes to {@link OtlpIntake}.
  * Bodies are read without blocking and decoded as they arrive ({@link RequestBody}), within a cap on
  * their bytes and on their lines, blank lines included.
  */
@@ -47,6 +48,7 @@ final class IntakeServlet extends HttpServlet {
   private final int maxLines;
   private final RequestBody.Limits limits;
   final AtomicLong acceptedEvents = new AtomicLong();
+  final OtlpIntake otlp;
   final AtomicLong sourcemaps = new AtomicLong();
   /** Every decoded body byte this servlet has looked at: what a decompression bomb costs it. */
   final AtomicLong decodedBytes = new AtomicLong();
@@ -63,6 +65,7 @@ final class IntakeServlet extends HttpServlet {
     this.maxLines = maxLines;
     this.maxBufferedLineBytes = maxBufferedLineBytes;
     this.limits = limits;
+    this.otlp = new OtlpIntake(this, limits, decodedBytes);
   }
 
   @Override
@@ -75,6 +78,7 @@ final class IntakeServlet extends HttpServlet {
       case "/intake/v2/events", "/intake/v2/rum/events" -> intake(request, response, auth, false);
       case "/intake/v3/rum/events" -> intake(request, response, auth, true);
       case "/config/v1/agents", "/config/v1/rum/agents" -> agentConfig(request, response);
+      case "/v1/traces", "/v1/metrics", "/v1/logs" -> otlp.export(request, response, auth, Objects.requireNonNull(OtlpIntake.Signal.of(path)));
       case "/assets/v1/sourcemaps" -> {
         if (!"POST".equals(method)) {
           error(response, 405, "method not supported");
@@ -118,33 +122,12 @@ final class IntakeServlet extends HttpServlet {
       return;
     }
     RequestBody.read(request, response, encoding, new RequestBody.Limits(Math.min(limits.maxBytes(), SMALL_JSON), limits.minDataRate(), limits.readTimeout()),
-        new RequestBody.Sink() {
-          private ByteArrayOutputStream body = new ByteArrayOutputStream();
-          private long held;
-
+        new WholeBody(response) {
           @Override
-          public boolean accept(byte[] bytes, int offset, int length) throws IOException {
-            // Held until the body ends, like a line begun: charged to the same budget.
-            if (!hold(response, length)) {
-              return false;
-            }
-            held += length;
-            body.write(bytes, offset, length);
-            return true;
-          }
-
-          @Override
-          public void close() {
-            bufferedLineBytes.addAndGet(-held);
-            held = 0;
-            body = new ByteArrayOutputStream(0);
-          }
-
-          @Override
-          public void end() throws IOException {
+          void ended(byte[] body) throws IOException {
             JsonNode node = null;
             try {
-              node = body.size() == 0 ? null : JSON.readTree(body.toByteArray());
+              node = body.length == 0 ? null : JSON.readTree(body);
             } catch (IOException e) {
               // not JSON: no service name
             }
@@ -194,7 +177,7 @@ final class IntakeServlet extends HttpServlet {
     }
   }
 
-  private static String shorten(String value) {
+  static String shorten(String value) {
     return value.length() > 64 ? value.substring(0, 64) + "..." : value;
   }
 
@@ -405,6 +388,46 @@ final class IntakeServlet extends HttpServlet {
     private void answer(int status, String message) throws IOException {
       error(response, status, message);
     }
+  }
+
+  /**
+   * A body kept whole until it ends (a JSON document, a protobuf message), held like a line begun:
+   * its bytes are charged to {@link #bufferedLineBytes} meanwhile, so that many slow uploads cannot
+   * hold unbounded memory.
+   */
+  abstract class WholeBody implements RequestBody.Sink {
+    private final HttpServletResponse response;
+    private ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private long held;
+
+    WholeBody(HttpServletResponse response) {
+      this.response = response;
+    }
+
+    @Override
+    public final boolean accept(byte[] bytes, int offset, int length) throws IOException {
+      if (!hold(response, length)) {
+        return false;
+      }
+      held += length;
+      body.write(bytes, offset, length);
+      return true;
+    }
+
+    @Override
+    public final void close() {
+      bufferedLineBytes.addAndGet(-held);
+      held = 0;
+      body = new ByteArrayOutputStream(0);
+    }
+
+    @Override
+    public final void end() throws IOException {
+      ended(body.toByteArray());
+    }
+
+    /** The whole body has arrived; answers the request. */
+    abstract void ended(byte[] body) throws IOException;
   }
 
   /**

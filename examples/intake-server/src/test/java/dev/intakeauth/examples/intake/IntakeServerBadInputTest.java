@@ -60,7 +60,7 @@ class IntakeServerBadInputTest {
    * one compressed MiB repeated: after a full flush the compressor starts afresh, so the same input
    * gives the same bytes (compressing the whole GiB would take the test half a minute).
    */
-  private static byte[] gzipBomb(byte value, int mebibytes) {
+  static byte[] gzipBomb(byte value, int mebibytes) {
     byte[] chunk = new byte[1 << 20];
     Arrays.fill(chunk, value);
     Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION, true);
