@@ -120,6 +120,9 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     ServerConfig settings = config != null ? ServerConfig.load(config, environment) : demo();
     start(settings);
     out.println("intake-server listening on " + baseUrl);
+    if (otlpGrpc != null) {
+      out.println("OTLP over gRPC on port " + otlpGrpc.port() + (settings.tlsEnabled() ? " (TLS, the same certificate)" : " (plaintext)"));
+    }
     if (tryIt != null) {
       out.println("Try it (an agent sending one transaction with the demo API key):");
       out.println(tryIt);

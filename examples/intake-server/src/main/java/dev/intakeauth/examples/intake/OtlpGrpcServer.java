@@ -49,6 +49,7 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import javax.net.ssl.KeyManagerFactory;
 import org.jspecify.annotations.Nullable;
@@ -146,7 +147,7 @@ final class OtlpGrpcServer implements AutoCloseable {
    * Decides each resource of a call and charges what it accepts to the rate limit; null when the
    * call has been failed (429).
    */
-  private static <R> @Nullable Tally tally(List<R> resources, java.util.function.Function<R, Resource> resourceOf, ToIntFunction<R> items,
+  private static <R> @Nullable Tally tally(List<R> resources, Function<R, Resource> resourceOf, ToIntFunction<R> items,
       StreamObserver<?> response) {
     RequestAuthorization auth = IntakeAuthInterceptor.AUTHORIZATION.get();
     long accepted = 0;
