@@ -166,7 +166,8 @@ final class OtlpGrpcServer implements AutoCloseable {
         accepted += n;
       }
     }
-    AuthResult.RateLimited limited = auth == null || accepted == 0 ? null : auth.acquireEvents((int) Math.min(Integer.MAX_VALUE, accepted));
+    // Every anonymous call costs at least one event, so that calls whose resources are all refused are not free.
+    AuthResult.RateLimited limited = auth == null ? null : auth.acquireEvents((int) Math.min(Integer.MAX_VALUE, Math.max(1, accepted)));
     if (limited != null) {
       response.onError(GrpcDenials.exception(Decision.Deny.of(limited)));
       return null;

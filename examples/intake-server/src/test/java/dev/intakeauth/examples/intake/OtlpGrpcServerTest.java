@@ -11,6 +11,12 @@ import io.grpc.StatusRuntimeException;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.sdk.resources.Resource;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +26,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * OTLP over gRPC on the example server's second port, over TLS with its self-signed pair and a key
@@ -156,9 +163,19 @@ class OtlpGrpcServerTest {
   }
 
   @Test
-  void thePortSettingTurnsGrpcOffOrIsRefusedWhenBad() throws Exception {
+  void thePortSettingTurnsGrpcOffAndABadOrTakenPortIsOneLineError() throws Exception {
     try (IntakeServer server = start("intake-auth.otlp.grpc.port: \"off\"\n")) {
       assertThat(server.otlpGrpc()).isNull();
+    }
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Files.writeString(dir.resolve("taken.yml"), "apm-server.host: 127.0.0.1:0\nintake-auth.otlp.grpc.port: " + taken.getLocalPort() + "\n");
+      IntakeServer server = new IntakeServer(Map.of(), new PrintStream(OutputStream.nullOutputStream()));
+      StringWriter err = new StringWriter();
+      CommandLine cl = IntakeServer.commandLine(server);
+      cl.setErr(new PrintWriter(err));
+      assertThat(cl.execute("--config", dir.resolve("taken.yml").toString())).isEqualTo(1);
+      assertThat(err.toString()).startsWith("Error: intake-auth.otlp.grpc.port: cannot listen on 127.0.0.1:" + taken.getLocalPort() + " (")
+          .doesNotContain("\tat ");
     }
     assertThatThrownBy(() -> ServerConfig.parse("intake-auth.otlp.grpc.port: 70000\n", null, Map.of()))
         .isInstanceOf(ConfigException.class).hasMessage("intake-auth.otlp.grpc.port: expected a port from 0 to 65535, or off");
