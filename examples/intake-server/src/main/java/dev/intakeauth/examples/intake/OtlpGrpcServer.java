@@ -43,6 +43,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -93,11 +94,12 @@ final class OtlpGrpcServer implements AutoCloseable {
    * @param access the access control, built on the OTLP method table
    * @param executor where services and held calls run: the server's own threads
    * @param maxMessageSize the largest request accepted, decompressed
+   * @param idleTimeout how long a connection with no call open is kept
    * @return the running server
    * @throws IOException if the port cannot be bound
    */
-  static OtlpGrpcServer start(String host, int port, @Nullable KeyStore tls, AccessControl access, Executor executor, int maxMessageSize)
-      throws IOException {
+  static OtlpGrpcServer start(String host, int port, @Nullable KeyStore tls, AccessControl access, Executor executor, int maxMessageSize,
+      Duration idleTimeout) throws IOException {
     ServerCredentials credentials;
     if (tls == null) {
       credentials = InsecureServerCredentials.create();
@@ -111,7 +113,8 @@ final class OtlpGrpcServer implements AutoCloseable {
       }
     }
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
-        .maxInboundMessageSize(maxMessageSize);
+        .maxInboundMessageSize(maxMessageSize)
+        .maxConnectionIdle(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
     OtlpGrpcServer otlp = new OtlpGrpcServer(builder, access, executor);
     otlp.server.start();
     return otlp;
