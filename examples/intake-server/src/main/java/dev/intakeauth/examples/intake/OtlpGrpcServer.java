@@ -6,15 +6,20 @@ import dev.intakeauth.access.Decision;
 import dev.intakeauth.access.RequestAuthorization;
 import dev.intakeauth.grpc.GrpcDenials;
 import dev.intakeauth.grpc.IntakeAuthInterceptor;
+import io.grpc.BindableService;
 import io.grpc.ForwardingServerCall;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -39,7 +44,9 @@ import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -77,9 +84,9 @@ final class OtlpGrpcServer implements AutoCloseable {
     }
     // Interceptors run last-added first: the count sees the interceptor's denials too.
     this.server = builder.executor(executor)
-        .addService(new Traces())
-        .addService(new Metrics())
-        .addService(new Logs())
+        .addService(parsedInService(new Traces()))
+        .addService(parsedInService(new Metrics()))
+        .addService(parsedInService(new Logs()))
         .intercept(IntakeAuthInterceptor.builder(access).executor(executor).build())
         .intercept(new StatusCount())
         .build();
@@ -250,6 +257,81 @@ final class OtlpGrpcServer implements AutoCloseable {
       }
       response.onNext(answer.build());
       response.onCompleted();
+    }
+  }
+
+  /**
+   * The service, its requests decoded where a bad one can be answered. grpc-java decodes a unary
+   * request on its own and ends the call {@code UNKNOWN} when that fails; here the bytes reach the
+   * service, are decoded there, and a body that is not the method's message is {@code INVALID_ARGUMENT}.
+   */
+  private static ServerServiceDefinition parsedInService(BindableService service) {
+    return ServerInterceptors.intercept(ServerInterceptors.useMarshalledMessages(service.bindService(), BYTES), new BadRequests());
+  }
+
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw Status.INTERNAL.withDescription("the request could not be read").asRuntimeException();
+      }
+    }
+  };
+
+  /** Ends a call whose request does not decode with {@code INVALID_ARGUMENT}, and keeps it from the service. */
+  private static final class BadRequests implements ServerInterceptor {
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+      ServerCall.Listener<ReqT> service = next.startCall(call, headers);
+      return new ServerCall.Listener<>() {
+        // The callbacks of one call never run at the same time.
+        private boolean refused;
+
+        @Override
+        public void onMessage(ReqT message) {
+          if (refused) {
+            return;
+          }
+          try {
+            // decodes the request; the unary service only keeps it until the half-close
+            service.onMessage(message);
+          } catch (StatusRuntimeException e) {
+            refused = true;
+            call.close(Status.INVALID_ARGUMENT.withDescription("the request is not a valid OTLP export request"), new Metadata());
+          }
+        }
+
+        @Override
+        public void onHalfClose() {
+          if (!refused) {
+            service.onHalfClose();
+          }
+        }
+
+        @Override
+        public void onReady() {
+          if (!refused) {
+            service.onReady();
+          }
+        }
+
+        @Override
+        public void onCancel() {
+          service.onCancel();
+        }
+
+        @Override
+        public void onComplete() {
+          service.onComplete();
+        }
+      };
     }
   }
 

@@ -116,6 +116,21 @@ class OtlpGrpcServerTest {
   }
 
   @Test
+  void aBodyThatIsNotOtlpIsInvalidArgumentNotUnknownAndCountsNothing() throws Exception {
+    try (IntakeServer server = start(""); OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
+      StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+          () -> otlp.rawTraceBytes(writer, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01}));
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription()).isEqualTo("the request is not a valid OTLP export request");
+      assertThat(server.otlpGrpc().calls(Status.Code.INVALID_ARGUMENT)).isEqualTo(1);
+      assertThat(server.acceptedSpans()).isZero();
+      // the connection is still good
+      assertThat(otlp.rawTraces(writer, OtlpGrpcClients.traces("checkout", "1")).hasPartialSuccess()).isFalse();
+      assertThat(server.acceptedSpans()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void anonymousExportsFollowTheAllowListsPerResourceAsPartialSuccess() throws Exception {
     String anonymous = """
         apm-server.auth.anonymous.enabled: true
