@@ -269,7 +269,8 @@ final class OtlpGrpcServer implements AutoCloseable {
     return ServerInterceptors.intercept(ServerInterceptors.useMarshalledMessages(service.bindService(), BYTES), new BadRequests());
   }
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+  /** A message as its bytes. */
+  static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
     @Override
     public InputStream stream(byte[] value) {
       return new ByteArrayInputStream(value);

@@ -44,10 +44,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -244,23 +241,8 @@ final class OtlpGrpcClients implements AutoCloseable {
 
   /** Sends these bytes as a trace export request, as a broken or hostile client would. */
   byte[] rawTraceBytes(String authorization, byte[] body) {
-    MethodDescriptor.Marshaller<byte[]> bytes = new MethodDescriptor.Marshaller<>() {
-      @Override
-      public InputStream stream(byte[] value) {
-        return new ByteArrayInputStream(value);
-      }
-
-      @Override
-      public byte[] parse(InputStream stream) {
-        try {
-          return stream.readAllBytes();
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-    };
     MethodDescriptor<byte[], byte[]> export = MethodDescriptor.<byte[], byte[]>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName(TraceServiceGrpc.getExportMethod().getFullMethodName()).setRequestMarshaller(bytes).setResponseMarshaller(bytes).build();
+        .setFullMethodName(TraceServiceGrpc.getExportMethod().getFullMethodName()).setRequestMarshaller(OtlpGrpcServer.BYTES).setResponseMarshaller(OtlpGrpcServer.BYTES).build();
     Metadata headers = new Metadata();
     headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), authorization);
     return ClientCalls.blockingUnaryCall(ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)), export,
