@@ -13,6 +13,7 @@ import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import dev.intakeauth.anonymous.ClientAddressResolver;
 import dev.intakeauth.elasticsearch.ElasticsearchConnection;
 import dev.intakeauth.elasticsearch.ElasticsearchPrivilegeChecker;
+import dev.intakeauth.grpc.GrpcMethods;
 import dev.intakeauth.servlet.IntakeAuthFilter;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
@@ -63,6 +64,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
   private @Nullable Server server;
   private @Nullable IntakeServlet servlet;
   private @Nullable CachingPrivilegeChecker keys;
+  private @Nullable OtlpGrpcServer otlpGrpc;
   /** The API-key cache's time source; tests put a manual clock here. */
   TimeSource time = TimeSource.system();
   private String baseUrl = "";
@@ -118,6 +120,9 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     ServerConfig settings = config != null ? ServerConfig.load(config, environment) : demo();
     start(settings);
     out.println("intake-server listening on " + baseUrl);
+    if (otlpGrpc != null) {
+      out.println("OTLP over gRPC on port " + otlpGrpc.port() + (settings.tlsEnabled() ? " (TLS, the same certificate)" : " (plaintext)"));
+    }
     if (tryIt != null) {
       out.println("Try it (an agent sending one transaction with the demo API key):");
       out.println(tryIt);
@@ -173,14 +178,18 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     boolean anonymous = settings.anonymousEnabled();
     Authenticator authenticator = auth.build();
 
+    // One policy, rate limit and address resolver for every transport: a client's budget covers them all.
+    AnonymousPolicy anonymousPolicy = AnonymousPolicy.builder()
+        .allowAgents(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_AGENT)))
+        .allowServices(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_SERVICE))).build();
+    AnonymousRateLimiter rateLimiter = anonymousRateLimiter(settings);
+    ClientAddressResolver clientAddresses = trustedProxies(settings);
     IntakeAuthFilter filter = IntakeAuthFilter.builder(authenticator)
         .anonymous(anonymous)
-        .anonymousPolicy(AnonymousPolicy.builder()
-            .allowAgents(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_AGENT)))
-            .allowServices(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_SERVICE))).build())
-        .rateLimiter(anonymousRateLimiter(settings))
+        .anonymousPolicy(anonymousPolicy)
+        .rateLimiter(rateLimiter)
         .routes(RouteTable.apm(cors(settings)))
-        .clientAddresses(trustedProxies(settings))
+        .clientAddresses(clientAddresses)
         .serverTls(settings.tlsEnabled())
         .allowCredentialsOverPlainHttp(settings.bool(ServerConfig.Setting.ALLOW_PLAIN_HTTP_CREDENTIALS))
         .realm("apm-server")
@@ -233,12 +242,28 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
       throw new ConfigException("apm-server.host: cannot listen on " + settings.string(ServerConfig.Setting.HOST) + " (" + e.getMessage() + ")");
     }
     server = jetty;
+    Integer grpcPort = settings.otlpGrpcPort();
+    if (grpcPort != null) {
+      try {
+        otlpGrpc = OtlpGrpcServer.start(settings.bindHost(), grpcPort, settings.tlsEnabled()
+            ? Pem.keyStore(java.util.Objects.requireNonNull(settings.tlsCertificate()), java.util.Objects.requireNonNull(settings.tlsKey())) : null,
+            GrpcMethods.accessControl(authenticator).anonymous(anonymous).anonymousPolicy(anonymousPolicy).rateLimiter(rateLimiter)
+                .clientAddresses(clientAddresses).allowCredentialsOverPlainHttp(settings.bool(ServerConfig.Setting.ALLOW_PLAIN_HTTP_CREDENTIALS))
+                .realm("apm-server").build(),
+            jetty.getThreadPool(), settings.integer(ServerConfig.Setting.MAX_DECOMPRESSED_SIZE), settings.duration(ServerConfig.Setting.IDLE_TIMEOUT));
+      } catch (IOException e) {
+        close();
+        throw new ConfigException(ServerConfig.Setting.OTLP_GRPC_PORT.key + ": cannot listen on " + settings.bindHost() + ":" + grpcPort
+            + " (" + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + ")");
+      }
+    }
     String host = settings.bindHost().contains(":") ? "[" + settings.bindHost() + "]" : settings.bindHost();
     baseUrl = (settings.tlsEnabled() ? "https://" : "http://") + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + connector.getLocalPort();
     if (tryIt != null) {
       tryIt = String.format(tryIt, baseUrl);
     }
-    LOG.info("listening on {} (secret token: {}, API keys: {}, anonymous: {})", baseUrl,
+    LOG.info("listening on {}{} (secret token: {}, API keys: {}, anonymous: {})", baseUrl,
+        otlpGrpc == null ? "" : ", OTLP/gRPC on port " + otlpGrpc.port(),
         settings.secretToken() != null ? "on" : "off", settings.apiKeysEnabled() ? (settings.elasticsearchHosts().isEmpty() ? "key file" : "Elasticsearch") : "off",
         anonymous ? "on" : "off");
   }
@@ -377,19 +402,19 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     return servlet == null ? 0 : servlet.acceptedEvents.get();
   }
 
-  /** OTLP spans accepted so far. */
+  /** OTLP spans accepted so far, over HTTP and gRPC. */
   long acceptedSpans() {
-    return servlet == null ? 0 : servlet.otlp.acceptedSpans.get();
+    return (servlet == null ? 0 : servlet.otlp.acceptedSpans.get()) + (otlpGrpc == null ? 0 : otlpGrpc.acceptedSpans.get());
   }
 
-  /** OTLP metric data points accepted so far. */
+  /** OTLP metric data points accepted so far, over HTTP and gRPC. */
   long acceptedDataPoints() {
-    return servlet == null ? 0 : servlet.otlp.acceptedDataPoints.get();
+    return (servlet == null ? 0 : servlet.otlp.acceptedDataPoints.get()) + (otlpGrpc == null ? 0 : otlpGrpc.acceptedDataPoints.get());
   }
 
-  /** OTLP log records accepted so far. */
+  /** OTLP log records accepted so far, over HTTP and gRPC. */
   long acceptedLogRecords() {
-    return servlet == null ? 0 : servlet.otlp.acceptedLogRecords.get();
+    return (servlet == null ? 0 : servlet.otlp.acceptedLogRecords.get()) + (otlpGrpc == null ? 0 : otlpGrpc.acceptedLogRecords.get());
   }
 
   /** Bytes held for lines begun and not yet ended, across requests. */
@@ -402,8 +427,16 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     return servlet == null ? 0 : servlet.decodedBytes.get();
   }
 
+  /** The OTLP/gRPC listener, or null when it is off. */
+  @Nullable OtlpGrpcServer otlpGrpc() {
+    return otlpGrpc;
+  }
+
   @Override
   public void close() {
+    if (otlpGrpc != null) {
+      otlpGrpc.close();
+    }
     try {
       if (server != null) {
         server.stop();

@@ -72,7 +72,9 @@ public final class ServerConfig {
     KEYS_FILE("intake-auth.keys_file", Type.STRING, null),
     TRUSTED_PROXIES("intake-auth.trusted_proxies", Type.LIST, ""),
     FORWARDED_HEADER("intake-auth.forwarded_header", Type.STRING, "x-forwarded-for"),
-    ALLOW_PLAIN_HTTP_CREDENTIALS("intake-auth.allow_plain_http_credentials", Type.BOOLEAN, "false");
+    ALLOW_PLAIN_HTTP_CREDENTIALS("intake-auth.allow_plain_http_credentials", Type.BOOLEAN, "false"),
+    /** OTLP/gRPC's port on apm-server.host's address, or off; unset, 4317 (any free port when apm-server.host's is 0). */
+    OTLP_GRPC_PORT("intake-auth.otlp.grpc.port", Type.STRING, null);
 
     final String key;
     final Type type;
@@ -421,6 +423,7 @@ public final class ServerConfig {
     } catch (NumberFormatException e) {
       throw new ConfigException(Setting.HOST.key + ": the port must be a number from 0 to 65535");
     }
+    otlpGrpcPort();
     for (Setting timeout : List.of(Setting.READ_TIMEOUT, Setting.IDLE_TIMEOUT)) {
       if (duration(timeout).isZero()) {
         throw new ConfigException(timeout.key + ": must be longer than 0s");
@@ -497,6 +500,27 @@ public final class ServerConfig {
   int port() {
     String host = string(Setting.HOST);
     return Integer.parseInt(host.substring(host.lastIndexOf(':') + 1));
+  }
+
+  /** The port OTLP/gRPC is served on (0: any free one), or null when it is off. */
+  @Nullable Integer otlpGrpcPort() {
+    String text = optional(Setting.OTLP_GRPC_PORT);
+    if (text == null) {
+      return port() == 0 ? 0 : 4317;
+    }
+    // YAML may read a bare off as false.
+    if ("off".equalsIgnoreCase(text) || "false".equalsIgnoreCase(text)) {
+      return null;
+    }
+    try {
+      int port = Integer.parseInt(text);
+      if (port < 0 || port > 65535) {
+        throw new NumberFormatException();
+      }
+      return port;
+    } catch (NumberFormatException e) {
+      throw new ConfigException(Setting.OTLP_GRPC_PORT.key + ": expected a port from 0 to 65535, or off");
+    }
   }
 
   @Nullable String secretToken() {
