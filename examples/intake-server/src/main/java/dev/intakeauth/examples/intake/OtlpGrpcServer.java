@@ -1,9 +1,7 @@
 package dev.intakeauth.examples.intake;
 
-import dev.intakeauth.AuthResult;
 import dev.intakeauth.access.AccessControl;
 import dev.intakeauth.access.Decision;
-import dev.intakeauth.access.RequestAuthorization;
 import dev.intakeauth.grpc.GrpcDenials;
 import dev.intakeauth.grpc.IntakeAuthInterceptor;
 import io.grpc.BindableService;
@@ -23,27 +21,15 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
-import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.logs.v1.ScopeLogs;
-import io.opentelemetry.proto.metrics.v1.Metric;
-import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
-import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
-import io.opentelemetry.proto.resource.v1.Resource;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,23 +38,18 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
-import java.util.function.ToIntFunction;
 import javax.net.ssl.KeyManagerFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
  * OTLP over gRPC on its own port: the OpenTelemetry collector services' {@code Export} methods
  * (traces, metrics, logs) behind {@link IntakeAuthInterceptor}, with the server's TLS pair when it
- * has one. Each resource of an anonymous call is checked against the allow-lists, its service from
- * {@code service.name} and its agent {@code opentelemetry/<telemetry.sdk.language>}; the items of a
- * refused resource are answered as OTLP's partial success, the others charged to the anonymous rate
- * limit. Counts the accepted spans, data points and log records, and the status of every call.
+ * has one. Each export is answered by {@link OtlpExport}, as over HTTP. Counts the accepted spans,
+ * data points and log records, and the status of every call.
  */
 final class OtlpGrpcServer implements AutoCloseable {
 
@@ -150,113 +131,39 @@ final class OtlpGrpcServer implements AutoCloseable {
     }
   }
 
-  /** What one {@code Export} call accepted and refused. */
-  private record Tally(long accepted, long rejected, @Nullable String message) {}
-
   /**
-   * Decides each resource of a call and charges what it accepts to the rate limit; null when the
-   * call has been failed (429).
+   * Answers one {@code Export} call: its response, counted, or its refusal (403, 429) as the
+   * interceptor maps statuses.
    */
-  private static <R> @Nullable Tally tally(List<R> resources, Function<R, Resource> resourceOf, ToIntFunction<R> items,
-      StreamObserver<?> response) {
-    RequestAuthorization auth = IntakeAuthInterceptor.AUTHORIZATION.get();
-    long accepted = 0;
-    long rejected = 0;
-    String message = null;
-    for (R r : resources) {
-      int n = items.applyAsInt(r);
-      Resource resource = resourceOf.apply(r);
-      String language = attribute(resource, "telemetry.sdk.language");
-      // APM Server names an OpenTelemetry SDK's data opentelemetry/<language>.
-      String agent = language == null || language.isEmpty() ? "opentelemetry" : "opentelemetry/" + language;
-      if (auth != null && auth.authorizeEvent(attribute(resource, "service.name"), agent) instanceof AuthResult.Denied denied) {
-        rejected += n;
-        message = denied.message();
-      } else {
-        accepted += n;
-      }
+  private static <T> void answer(OtlpExport.Outcome outcome, AtomicLong counter, StreamObserver<T> response, Class<T> type) {
+    if (outcome instanceof OtlpExport.Refused refused) {
+      response.onError(GrpcDenials.exception(Decision.Deny.of(refused.denial())));
+      return;
     }
-    // Every anonymous call costs at least one event, so that calls whose resources are all refused are not free.
-    AuthResult.RateLimited limited = auth == null ? null : auth.acquireEvents((int) Math.min(Integer.MAX_VALUE, Math.max(1, accepted)));
-    if (limited != null) {
-      response.onError(GrpcDenials.exception(Decision.Deny.of(limited)));
-      return null;
-    }
-    return new Tally(accepted, rejected, message);
-  }
-
-  private static @Nullable String attribute(Resource resource, String key) {
-    for (KeyValue kv : resource.getAttributesList()) {
-      if (key.equals(kv.getKey()) && kv.getValue().hasStringValue()) {
-        return kv.getValue().getStringValue();
-      }
-    }
-    return null;
+    OtlpExport.Accepted accepted = (OtlpExport.Accepted) outcome;
+    counter.addAndGet(accepted.accepted());
+    response.onNext(type.cast(accepted.response()));
+    response.onCompleted();
   }
 
   private final class Traces extends TraceServiceGrpc.TraceServiceImplBase {
     @Override
     public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> response) {
-      Tally t = tally(request.getResourceSpansList(), ResourceSpans::getResource,
-          r -> r.getScopeSpansList().stream().mapToInt(ScopeSpans::getSpansCount).sum(), response);
-      if (t == null) {
-        return;
-      }
-      acceptedSpans.addAndGet(t.accepted());
-      ExportTraceServiceResponse.Builder answer = ExportTraceServiceResponse.newBuilder();
-      if (t.rejected() > 0) {
-        answer.setPartialSuccess(ExportTracePartialSuccess.newBuilder().setRejectedSpans(t.rejected()).setErrorMessage(String.valueOf(t.message())));
-      }
-      response.onNext(answer.build());
-      response.onCompleted();
+      answer(OtlpExport.traces(request, IntakeAuthInterceptor.AUTHORIZATION.get()), acceptedSpans, response, ExportTraceServiceResponse.class);
     }
   }
 
   private final class Metrics extends MetricsServiceGrpc.MetricsServiceImplBase {
     @Override
     public void export(ExportMetricsServiceRequest request, StreamObserver<ExportMetricsServiceResponse> response) {
-      Tally t = tally(request.getResourceMetricsList(), ResourceMetrics::getResource,
-          r -> r.getScopeMetricsList().stream().mapToInt(s -> s.getMetricsList().stream().mapToInt(OtlpGrpcServer::dataPoints).sum()).sum(),
-          response);
-      if (t == null) {
-        return;
-      }
-      acceptedDataPoints.addAndGet(t.accepted());
-      ExportMetricsServiceResponse.Builder answer = ExportMetricsServiceResponse.newBuilder();
-      if (t.rejected() > 0) {
-        answer.setPartialSuccess(ExportMetricsPartialSuccess.newBuilder().setRejectedDataPoints(t.rejected()).setErrorMessage(String.valueOf(t.message())));
-      }
-      response.onNext(answer.build());
-      response.onCompleted();
+      answer(OtlpExport.metrics(request, IntakeAuthInterceptor.AUTHORIZATION.get()), acceptedDataPoints, response, ExportMetricsServiceResponse.class);
     }
-  }
-
-  private static int dataPoints(Metric m) {
-    return switch (m.getDataCase()) {
-      case GAUGE -> m.getGauge().getDataPointsCount();
-      case SUM -> m.getSum().getDataPointsCount();
-      case HISTOGRAM -> m.getHistogram().getDataPointsCount();
-      case EXPONENTIAL_HISTOGRAM -> m.getExponentialHistogram().getDataPointsCount();
-      case SUMMARY -> m.getSummary().getDataPointsCount();
-      case DATA_NOT_SET -> 0;
-    };
   }
 
   private final class Logs extends LogsServiceGrpc.LogsServiceImplBase {
     @Override
     public void export(ExportLogsServiceRequest request, StreamObserver<ExportLogsServiceResponse> response) {
-      Tally t = tally(request.getResourceLogsList(), ResourceLogs::getResource,
-          r -> r.getScopeLogsList().stream().mapToInt(ScopeLogs::getLogRecordsCount).sum(), response);
-      if (t == null) {
-        return;
-      }
-      acceptedLogRecords.addAndGet(t.accepted());
-      ExportLogsServiceResponse.Builder answer = ExportLogsServiceResponse.newBuilder();
-      if (t.rejected() > 0) {
-        answer.setPartialSuccess(ExportLogsPartialSuccess.newBuilder().setRejectedLogRecords(t.rejected()).setErrorMessage(String.valueOf(t.message())));
-      }
-      response.onNext(answer.build());
-      response.onCompleted();
+      answer(OtlpExport.logs(request, IntakeAuthInterceptor.AUTHORIZATION.get()), acceptedLogRecords, response, ExportLogsServiceResponse.class);
     }
   }
 

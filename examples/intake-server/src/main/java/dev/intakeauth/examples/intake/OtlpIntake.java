@@ -8,27 +8,11 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
-import dev.intakeauth.AuthResult;
 import dev.intakeauth.access.RequestAuthorization;
 import dev.intakeauth.servlet.DenialResponse;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
-import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.logs.v1.ResourceLogs;
-import io.opentelemetry.proto.logs.v1.ScopeLogs;
-import io.opentelemetry.proto.metrics.v1.Metric;
-import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
-import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
-import io.opentelemetry.proto.resource.v1.Resource;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -37,7 +21,6 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -150,72 +133,22 @@ final class OtlpIntake {
     }, decodedBytes);
   }
 
-  /** What one request holds: items of allowed resources, items of refused ones, and the first refusal. */
-  private static final class Tally {
-    long accepted;
-    long rejected;
-    AuthResult.@Nullable Denied denial;
-
-    void resource(@Nullable RequestAuthorization auth, Resource resource, long items) {
-      @Nullable AuthResult decision = auth == null ? null : auth.authorizeOtelResource(attribute(resource, "service.name"), attribute(resource, "telemetry.sdk.language"));
-      if (decision instanceof AuthResult.Denied denied) {
-        rejected += items;
-        if (denial == null) {
-          denial = denied;
-        }
-      } else {
-        accepted += items;
-      }
-    }
-  }
-
   private void answer(HttpServletRequest request, HttpServletResponse response, @Nullable RequestAuthorization auth, Signal signal, Format format,
       byte[] body) throws IOException {
-    Tally tally = new Tally();
-    Message reply;
+    OtlpExport.Outcome outcome;
     AtomicLong counter;
     try {
       switch (signal) {
         case TRACES -> {
-          ExportTraceServiceRequest export = parse(format, body, ExportTraceServiceRequest.newBuilder(), ExportTraceServiceRequest::parseFrom);
-          for (ResourceSpans rs : export.getResourceSpansList()) {
-            tally.resource(auth, rs.getResource(), rs.getScopeSpansList().stream().mapToLong(ScopeSpans::getSpansCount).sum());
-          }
-          ExportTraceServiceResponse.Builder b = ExportTraceServiceResponse.newBuilder();
-          if (tally.rejected > 0) {
-            b.setPartialSuccess(ExportTracePartialSuccess.newBuilder().setRejectedSpans(tally.rejected).setErrorMessage(message(tally)));
-          }
-          reply = b.build();
+          outcome = OtlpExport.traces(parse(format, body, ExportTraceServiceRequest.newBuilder(), ExportTraceServiceRequest::parseFrom), auth);
           counter = acceptedSpans;
         }
         case METRICS -> {
-          ExportMetricsServiceRequest export = parse(format, body, ExportMetricsServiceRequest.newBuilder(), ExportMetricsServiceRequest::parseFrom);
-          for (ResourceMetrics rm : export.getResourceMetricsList()) {
-            long points = 0;
-            for (ScopeMetrics sm : rm.getScopeMetricsList()) {
-              for (Metric m : sm.getMetricsList()) {
-                points += dataPoints(m);
-              }
-            }
-            tally.resource(auth, rm.getResource(), points);
-          }
-          ExportMetricsServiceResponse.Builder b = ExportMetricsServiceResponse.newBuilder();
-          if (tally.rejected > 0) {
-            b.setPartialSuccess(ExportMetricsPartialSuccess.newBuilder().setRejectedDataPoints(tally.rejected).setErrorMessage(message(tally)));
-          }
-          reply = b.build();
+          outcome = OtlpExport.metrics(parse(format, body, ExportMetricsServiceRequest.newBuilder(), ExportMetricsServiceRequest::parseFrom), auth);
           counter = acceptedDataPoints;
         }
         case LOGS -> {
-          ExportLogsServiceRequest export = parse(format, body, ExportLogsServiceRequest.newBuilder(), ExportLogsServiceRequest::parseFrom);
-          for (ResourceLogs rl : export.getResourceLogsList()) {
-            tally.resource(auth, rl.getResource(), rl.getScopeLogsList().stream().mapToLong(ScopeLogs::getLogRecordsCount).sum());
-          }
-          ExportLogsServiceResponse.Builder b = ExportLogsServiceResponse.newBuilder();
-          if (tally.rejected > 0) {
-            b.setPartialSuccess(ExportLogsPartialSuccess.newBuilder().setRejectedLogRecords(tally.rejected).setErrorMessage(message(tally)));
-          }
-          reply = b.build();
+          outcome = OtlpExport.logs(parse(format, body, ExportLogsServiceRequest.newBuilder(), ExportLogsServiceRequest::parseFrom), auth);
           counter = acceptedLogRecords;
         }
         default -> throw new IllegalStateException();
@@ -227,27 +160,19 @@ final class OtlpIntake {
           : "data decoding error: the body is not an OTLP/JSON message");
       return;
     }
-    if (tally.accepted == 0 && tally.denial != null) {
-      // Nothing of the request is allowed: a refusal, as for an event whose metadata is outside the allow-lists.
-      DenialResponse.send(request, response, tally.denial);
+    if (outcome instanceof OtlpExport.Refused refused) {
+      DenialResponse.send(request, response, refused.denial());
       return;
     }
-    // Each accepted item is charged to an anonymous caller's rate limit like an event; an empty request costs one.
-    AuthResult.RateLimited limited = auth == null ? null : auth.acquireEvents((int) Math.min(Integer.MAX_VALUE, Math.max(1, tally.accepted)));
-    if (limited != null) {
-      DenialResponse.send(request, response, limited);
-      return;
-    }
-    counter.addAndGet(tally.accepted);
-    byte[] bytes = format == Format.PROTOBUF ? reply.toByteArray() : JSON_PRINTER.print(reply).getBytes(StandardCharsets.UTF_8);
+    OtlpExport.Accepted accepted = (OtlpExport.Accepted) outcome;
+    counter.addAndGet(accepted.accepted());
+    byte[] bytes = format == Format.PROTOBUF
+        ? accepted.response().toByteArray()
+        : JSON_PRINTER.print(accepted.response()).getBytes(StandardCharsets.UTF_8);
     response.setStatus(200);
     response.setContentType(format.contentType);
     response.setContentLength(bytes.length);
     response.getOutputStream().write(bytes);
-  }
-
-  private static String message(Tally tally) {
-    return tally.denial == null ? "" : tally.denial.message();
   }
 
   /** A protobuf parser of one message type. */
@@ -290,27 +215,5 @@ final class OtlpIntake {
     } else if (node instanceof ArrayNode array) {
       array.forEach(OtlpIntake::hexIdsToBase64);
     }
-  }
-
-  private static long dataPoints(Metric m) {
-    return switch (m.getDataCase()) {
-      case GAUGE -> m.getGauge().getDataPointsCount();
-      case SUM -> m.getSum().getDataPointsCount();
-      case HISTOGRAM -> m.getHistogram().getDataPointsCount();
-      case EXPONENTIAL_HISTOGRAM -> m.getExponentialHistogram().getDataPointsCount();
-      case SUMMARY -> m.getSummary().getDataPointsCount();
-      case DATA_NOT_SET -> 0;
-    };
-  }
-
-  /** A resource attribute's string value, or null when the resource has none. */
-  private static @Nullable String attribute(Resource resource, String key) {
-    List<KeyValue> attributes = resource.getAttributesList();
-    for (KeyValue kv : attributes) {
-      if (key.equals(kv.getKey()) && kv.getValue().hasStringValue()) {
-        return kv.getValue().getStringValue();
-      }
-    }
-    return null;
   }
 }

@@ -131,7 +131,7 @@ class OtlpGrpcServerTest {
   }
 
   @Test
-  void anonymousExportsFollowTheAllowListsPerResourceAsPartialSuccess() throws Exception {
+  void anonymousExportsFollowTheAllowListsPerResourceAsPartialSuccessAndAnExportOfRefusedResourcesOnlyIsRefused() throws Exception {
     String anonymous = """
         apm-server.auth.anonymous.enabled: true
         apm-server.auth.anonymous.allow_service: [checkout]
@@ -140,7 +140,9 @@ class OtlpGrpcServerTest {
     try (IntakeServer server = start(anonymous); OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
       // the SDK's exporter, no credential: a partial success is still a success to it
       assertThat(otlp.exportSpans(null, OtlpGrpcClients.spans(OtlpGrpcClients.resource("checkout"), 2))).isTrue();
-      assertThat(otlp.exportSpans(null, OtlpGrpcClients.spans(OtlpGrpcClients.resource("billing"), 3))).isTrue();
+      // every resource refused: the export is refused as a whole, as over HTTP
+      assertThat(otlp.exportSpans(null, OtlpGrpcClients.spans(OtlpGrpcClients.resource("billing"), 3))).isFalse();
+      assertThat(server.otlpGrpc().calls(Status.Code.PERMISSION_DENIED)).isEqualTo(1);
       assertThat(server.acceptedSpans()).isEqualTo(2);
 
       ExportTraceServiceResponse answer = otlp.rawTraces(null, OtlpGrpcClients.traces("checkout", "4", "billing", "5"));
