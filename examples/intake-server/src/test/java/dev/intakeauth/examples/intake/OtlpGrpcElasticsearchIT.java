@@ -6,25 +6,35 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.intakeauth.testelasticsearch.ElasticsearchNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.opentelemetry.exporter.internal.FailedExportException;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * OTLP over gRPC end to end: the OpenTelemetry Java SDK's own gRPC exporters send to the example
- * server, whose API keys are checked by a real, secured Elasticsearch 8.15. One node for every case.
+ * OTLP end to end: the OpenTelemetry Java SDK's own exporters, over gRPC and over HTTP/protobuf, send
+ * to the example server, whose API keys are checked by a real, secured Elasticsearch 8.15. One node
+ * for every case.
  */
 class OtlpGrpcElasticsearchIT {
 
   @TempDir Path dir;
 
   @Test
-  void theSdksGrpcExportersGetExactlyTheirKeysPrivilegesAndCachedKeysOutliveElasticsearch() throws Exception {
+  void theSdksGrpcAndHttpExportersGetExactlyTheirKeysPrivilegesAndCachedKeysOutliveElasticsearch() throws Exception {
     try (ElasticsearchNode es = ElasticsearchNode.start("8.15.0")) {
       ElasticsearchNode.ApiKey writerKey = es.createApiKey("otel-writer", ElasticsearchNode.apmRole("event:write"), null);
       String writer = "ApiKey " + writerKey.encoded();
@@ -71,6 +81,13 @@ class OtlpGrpcElasticsearchIT {
         assertThat(unauthenticated.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
         assertThat(server.acceptedSpans()).isEqualTo(3);
 
+        // The same keys over HTTP/protobuf, with the SDK's HTTP exporter.
+        assertThat(httpExport(server, cert, writer, 3).isSuccess()).isTrue();
+        assertThat(server.acceptedSpans()).isEqualTo(6);
+        assertThat(httpStatus(httpExport(server, cert, configOnly, 1))).isEqualTo(403);
+        assertThat(httpStatus(httpExport(server, cert, wrongSecret, 1))).isEqualTo(401);
+        assertThat(server.acceptedSpans()).isEqualTo(6);
+
         // Elasticsearch down: a key never seen gets UNAVAILABLE with a retry hint, well within the
         // call's 20 s deadline; the cached key keeps exporting
         es.stop();
@@ -83,11 +100,37 @@ class OtlpGrpcElasticsearchIT {
         assertThat(OtlpGrpcClients.retrySeconds(down)).isPositive();
         assertThat((System.nanoTime() - start) / 1_000_000_000).isLessThan(20);
 
+        // and over HTTP: 503 for the key never seen, the cached key goes on
+        assertThat(httpStatus(httpExport(server, cert, unseen, 1))).isEqualTo(503);
+        HttpResponse<String> raw = HttpClient.newBuilder().sslContext(Client.trusting(cert)).build().send(
+            HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/traces")).timeout(Duration.ofSeconds(20))
+                .header("Content-Type", "application/x-protobuf").header("Authorization", unseen)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(OtlpGrpcClients.traces("checkout", "1").toByteArray())).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(raw.statusCode()).isEqualTo(503);
+        assertThat(raw.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
+
         assertThat(otlp.exportSpans(writer, OtlpGrpcClients.spans(checkout, 2))).isTrue();
         assertThat(otlp.exportLogs(writer, OtlpGrpcClients.logs(checkout, 1))).isTrue();
-        assertThat(server.acceptedSpans()).isEqualTo(5);
+        assertThat(httpExport(server, cert, writer, 1).isSuccess()).isTrue();
+        assertThat(server.acceptedSpans()).isEqualTo(9);
         assertThat(server.acceptedLogRecords()).isEqualTo(5);
       }
     }
+  }
+
+  /** Exports spans with the SDK's OTLP/HTTP (protobuf) exporter and an {@code Authorization} header. */
+  private static CompletableResultCode httpExport(IntakeServer server, Path cert, String authorization, int spans) throws Exception {
+    try (OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(server.baseUrl() + "/v1/traces")
+        .addHeader("Authorization", authorization).setTrustedCertificates(Files.readAllBytes(cert)).setTimeout(Duration.ofSeconds(20)).build()) {
+      return exporter.export(OtlpGrpcClients.spans(OtlpGrpcClients.resource("checkout"), spans)).join(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The HTTP status of a failed export. */
+  private static int httpStatus(CompletableResultCode result) {
+    assertThat(result.isSuccess()).isFalse();
+    assertThat(result.getFailureThrowable()).isInstanceOf(FailedExportException.HttpExportException.class);
+    return ((FailedExportException.HttpExportException) result.getFailureThrowable()).getResponse().getStatusCode();
   }
 }
