@@ -8,7 +8,6 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.util.JsonFormat;
 import dev.intakeauth.GeneratedKey;
 import dev.intakeauth.Privilege;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
@@ -41,17 +40,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.GZIPOutputStream;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.exporter.internal.FailedExportException;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -343,37 +335,6 @@ class OtlpHttpTest {
     assertThat(server.bufferedLineBytes()).as("the held body is given back").isZero();
   }
 
-  /** Two spans as the OpenTelemetry SDK records them, for a service that names its SDK language. */
-  private static List<SpanData> sdkSpans(String service) {
-    List<SpanData> recorded = new ArrayList<>();
-    SpanExporter collect = new SpanExporter() {
-      @Override
-      public CompletableResultCode export(Collection<SpanData> spans) {
-        recorded.addAll(spans);
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public CompletableResultCode flush() {
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public CompletableResultCode shutdown() {
-        return CompletableResultCode.ofSuccess();
-      }
-    };
-    io.opentelemetry.sdk.resources.Resource resource = io.opentelemetry.sdk.resources.Resource.getDefault().toBuilder()
-        .put(AttributeKey.stringKey("service.name"), service).build();
-    try (SdkTracerProvider tracing = SdkTracerProvider.builder().setResource(resource).addSpanProcessor(SimpleSpanProcessor.create(collect)).build()) {
-      io.opentelemetry.api.trace.Tracer tracer = tracing.get("test");
-      io.opentelemetry.api.trace.Span parent = tracer.spanBuilder("GET /").setAllAttributes(Attributes.of(AttributeKey.stringKey("http.method"), "GET")).startSpan();
-      tracer.spanBuilder("SELECT").setParent(io.opentelemetry.context.Context.root().with(parent)).startSpan().end();
-      parent.end();
-    }
-    return recorded;
-  }
-
   private OtlpHttpSpanExporter exporter(String authorization) throws IOException {
     return OtlpHttpSpanExporter.builder().setEndpoint(server.baseUrl() + "/v1/traces").addHeader("Authorization", authorization)
         .setTrustedCertificates(Files.readAllBytes(dir.resolve("cert.pem"))).setCompression("gzip").setTimeout(Duration.ofSeconds(10)).build();
@@ -382,7 +343,7 @@ class OtlpHttpTest {
   /** A client nobody here wrote: the OpenTelemetry SDK's OTLP/HTTP (protobuf) span exporter, with an API key. */
   @Test
   void theOpenTelemetrySdkExporterExportsWithAWriteKeyAndIsRefusedWithAConfigKey() throws Exception {
-    List<SpanData> spans = sdkSpans("shop");
+    List<SpanData> spans = OtlpGrpcClients.spans(OtlpGrpcClients.resource("shop"), 2);
     assertThat(spans).hasSize(2);
     long before = server.acceptedSpans();
     try (OtlpHttpSpanExporter exporter = exporter(writer)) {
