@@ -180,6 +180,24 @@ class OtlpGrpcServerTest {
   }
 
   @Test
+  void anonymousExportsOfRefusedResourcesOnlyAreChargedToTheRateLimitToo() throws Exception {
+    String anonymous = """
+        apm-server.auth.anonymous.enabled: true
+        apm-server.auth.anonymous.allow_service: [checkout]
+        apm-server.auth.anonymous.allow_agent: [opentelemetry/java]
+        apm-server.auth.anonymous.rate_limit.event_limit: 1
+        """;
+    try (IntakeServer server = start(anonymous); OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
+      // a client decoding work out of the server with exports the allow-lists refuse must hit the limit
+      for (int i = 0; i < 20; i++) {
+        assertThatThrownBy(() -> otlp.rawTraces(null, OtlpGrpcClients.traces("billing", "1"))).isInstanceOf(StatusRuntimeException.class);
+      }
+      assertThat(server.otlpGrpc().calls(Status.Code.RESOURCE_EXHAUSTED)).isPositive();
+      assertThat(server.acceptedSpans()).isZero();
+    }
+  }
+
+  @Test
   void thePortSettingTurnsGrpcOffAndABadOrTakenPortIsOneLineError() throws Exception {
     try (IntakeServer server = start("intake-auth.otlp.grpc.port: \"off\"\n")) {
       assertThat(server.otlpGrpc()).isNull();
