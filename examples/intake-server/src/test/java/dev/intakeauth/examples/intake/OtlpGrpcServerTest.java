@@ -198,6 +198,26 @@ class OtlpGrpcServerTest {
   }
 
   @Test
+  void aCallThatSendsItsRequestAndNeverHalfClosesIsEndedAfterTheReadTimeout() throws Exception {
+    try (IntakeServer server = start("apm-server.read_timeout: 1s\n");
+        OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
+      // grpc-java keeps a unary request until the half-close; a client that never sends it would be held forever
+      java.util.concurrent.atomic.AtomicReference<Status> closed = new java.util.concurrent.atomic.AtomicReference<>();
+      io.grpc.ClientCall<?, ?> call = otlp.openTraces(writer, OtlpGrpcClients.traces("checkout", "100"), closed);
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+      while (closed.get() == null && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      call.cancel("done", null);
+      assertThat(closed.get()).as("the stalled call is ended by the server").isNotNull();
+      assertThat(closed.get().getCode()).isIn(Status.Code.UNAVAILABLE, Status.Code.CANCELLED, Status.Code.INTERNAL);
+      assertThat(server.acceptedSpans()).isZero();
+      // and a well-behaved client still exports
+      assertThat(otlp.rawTraces(writer, OtlpGrpcClients.traces("checkout", "1")).hasPartialSuccess()).isFalse();
+    }
+  }
+
+  @Test
   void thePortSettingTurnsGrpcOffAndABadOrTakenPortIsOneLineError() throws Exception {
     try (IntakeServer server = start("intake-auth.otlp.grpc.port: \"off\"\n")) {
       assertThat(server.otlpGrpc()).isNull();
