@@ -159,15 +159,17 @@ class OtlpGrpcServerTest {
     }
   }
 
+  /** Anonymous access for one service of the Java SDK, one event a second. */
+  private static final String ANONYMOUS_RATE_LIMITED = """
+      apm-server.auth.anonymous.enabled: true
+      apm-server.auth.anonymous.allow_service: [checkout]
+      apm-server.auth.anonymous.allow_agent: [opentelemetry/java]
+      apm-server.auth.anonymous.rate_limit.event_limit: 1
+      """;
+
   @Test
   void anonymousExportsShareTheRateLimitAndGetResourceExhausted() throws Exception {
-    String anonymous = """
-        apm-server.auth.anonymous.enabled: true
-        apm-server.auth.anonymous.allow_service: [checkout]
-        apm-server.auth.anonymous.allow_agent: [opentelemetry/java]
-        apm-server.auth.anonymous.rate_limit.event_limit: 1
-        """;
-    try (IntakeServer server = start(anonymous); OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
+    try (IntakeServer server = start(ANONYMOUS_RATE_LIMITED); OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
       StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
           () -> otlp.rawTraces(null, OtlpGrpcClients.traces("checkout", "50")));
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
@@ -181,13 +183,7 @@ class OtlpGrpcServerTest {
 
   @Test
   void anonymousExportsOfRefusedResourcesOnlyAreChargedToTheRateLimitToo() throws Exception {
-    String anonymous = """
-        apm-server.auth.anonymous.enabled: true
-        apm-server.auth.anonymous.allow_service: [checkout]
-        apm-server.auth.anonymous.allow_agent: [opentelemetry/java]
-        apm-server.auth.anonymous.rate_limit.event_limit: 1
-        """;
-    try (IntakeServer server = start(anonymous); OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
+    try (IntakeServer server = start(ANONYMOUS_RATE_LIMITED); OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
       // a client decoding work out of the server with exports the allow-lists refuse must hit the limit
       for (int i = 0; i < 20; i++) {
         assertThatThrownBy(() -> otlp.rawTraces(null, OtlpGrpcClients.traces("billing", "1"))).isInstanceOf(StatusRuntimeException.class);
