@@ -194,6 +194,17 @@ class OtlpGrpcServerTest {
   }
 
   @Test
+  void aRefusedServiceNameWithControlCharactersAndAHugeLengthIsEscapedAndCutInThePartialSuccess() throws Exception {
+    try (IntakeServer server = start(ANONYMOUS_RATE_LIMITED.replace("event_limit: 1", "event_limit: 1000"));
+        OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
+      String evil = "billing\r\n\u0000\u001b[31m" + "x".repeat(200_000);
+      ExportTraceServiceResponse answer = otlp.rawTraces(null, OtlpGrpcClients.traces("checkout", "1", evil, "1"));
+      String message = answer.getPartialSuccess().getErrorMessage();
+      assertThat(message).contains("billing").doesNotContain("\r", "\n", "\u0000", "\u001b").hasSizeLessThan(2_000);
+    }
+  }
+
+  @Test
   void aCallThatSendsItsRequestAndNeverHalfClosesIsEndedAfterTheReadTimeout() throws Exception {
     try (IntakeServer server = start("apm-server.read_timeout: 1s\n");
         OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
