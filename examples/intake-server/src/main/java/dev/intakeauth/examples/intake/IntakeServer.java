@@ -250,7 +250,8 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
             GrpcMethods.accessControl(authenticator).anonymous(anonymous).anonymousPolicy(anonymousPolicy).rateLimiter(rateLimiter)
                 .clientAddresses(clientAddresses).allowCredentialsOverPlainHttp(settings.bool(ServerConfig.Setting.ALLOW_PLAIN_HTTP_CREDENTIALS))
                 .realm("apm-server").build(),
-            jetty.getThreadPool(), settings.integer(ServerConfig.Setting.MAX_DECOMPRESSED_SIZE), settings.duration(ServerConfig.Setting.IDLE_TIMEOUT));
+            jetty.getThreadPool(), settings.integer(ServerConfig.Setting.MAX_DECOMPRESSED_SIZE), settings.duration(ServerConfig.Setting.IDLE_TIMEOUT),
+            settings.duration(ServerConfig.Setting.READ_TIMEOUT));
       } catch (IOException e) {
         close();
         throw new ConfigException(ServerConfig.Setting.OTLP_GRPC_PORT.key + ": cannot listen on " + settings.bindHost() + ":" + grpcPort

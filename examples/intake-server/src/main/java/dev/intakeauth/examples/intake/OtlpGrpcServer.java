@@ -83,11 +83,12 @@ final class OtlpGrpcServer implements AutoCloseable {
    * @param executor where services and held calls run: the server's own threads
    * @param maxMessageSize the largest request accepted, decompressed
    * @param idleTimeout how long a connection with no call open is kept
+   * @param readTimeout how long a connection may live, and then how long its open calls have to finish
    * @return the running server
    * @throws IOException if the port cannot be bound
    */
   static OtlpGrpcServer start(String host, int port, @Nullable KeyStore tls, AccessControl access, Executor executor, int maxMessageSize,
-      Duration idleTimeout) throws IOException {
+      Duration idleTimeout, Duration readTimeout) throws IOException {
     ServerCredentials credentials;
     if (tls == null) {
       credentials = InsecureServerCredentials.create();
@@ -102,7 +103,11 @@ final class OtlpGrpcServer implements AutoCloseable {
     }
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
         .maxInboundMessageSize(maxMessageSize)
-        .maxConnectionIdle(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        .maxConnectionIdle(idleTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        // grpc-java keeps a unary request until the client half-closes: a call that never does would be
+        // held for good. As the HTTP side's read timeout, this bounds how long a call may take.
+        .maxConnectionAge(readTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .maxConnectionAgeGrace(readTimeout.toMillis(), TimeUnit.MILLISECONDS);
     OtlpGrpcServer otlp = new OtlpGrpcServer(builder, access, executor);
     otlp.server.start();
     return otlp;

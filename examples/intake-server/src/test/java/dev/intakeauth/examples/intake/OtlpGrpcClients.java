@@ -229,6 +229,28 @@ final class OtlpGrpcClients implements AutoCloseable {
     return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
   }
 
+  /**
+   * Starts a trace export and sends its request without half-closing, as a client that never finishes
+   * would; the call's closing status lands in {@code closed}.
+   */
+  io.grpc.ClientCall<ExportTraceServiceRequest, ExportTraceServiceResponse> openTraces(String authorization, ExportTraceServiceRequest request,
+      java.util.concurrent.atomic.AtomicReference<io.grpc.Status> closed) {
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), authorization);
+    io.grpc.ClientCall<ExportTraceServiceRequest, ExportTraceServiceResponse> call = channel.newCall(
+        // as a streaming call, so the request is flushed before any half-close (grpc-java holds a unary one back)
+        TraceServiceGrpc.getExportMethod().toBuilder().setType(MethodDescriptor.MethodType.BIDI_STREAMING).build(), CallOptions.DEFAULT);
+    call.start(new io.grpc.ClientCall.Listener<>() {
+      @Override
+      public void onClose(io.grpc.Status status, Metadata trailers) {
+        closed.set(status);
+      }
+    }, headers);
+    call.request(1);
+    call.sendMessage(request);
+    return call;
+  }
+
   /** A raw grpc-java call to the trace service; throws the call's status as a {@link StatusRuntimeException}. */
   ExportTraceServiceResponse rawTraces(@Nullable String authorization, ExportTraceServiceRequest request) {
     Metadata headers = new Metadata();

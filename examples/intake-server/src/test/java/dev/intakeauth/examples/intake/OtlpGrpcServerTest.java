@@ -159,15 +159,17 @@ class OtlpGrpcServerTest {
     }
   }
 
+  /** Anonymous access for one service of the Java SDK, one event a second. */
+  private static final String ANONYMOUS_RATE_LIMITED = """
+      apm-server.auth.anonymous.enabled: true
+      apm-server.auth.anonymous.allow_service: [checkout]
+      apm-server.auth.anonymous.allow_agent: [opentelemetry/java]
+      apm-server.auth.anonymous.rate_limit.event_limit: 1
+      """;
+
   @Test
   void anonymousExportsShareTheRateLimitAndGetResourceExhausted() throws Exception {
-    String anonymous = """
-        apm-server.auth.anonymous.enabled: true
-        apm-server.auth.anonymous.allow_service: [checkout]
-        apm-server.auth.anonymous.allow_agent: [opentelemetry/java]
-        apm-server.auth.anonymous.rate_limit.event_limit: 1
-        """;
-    try (IntakeServer server = start(anonymous); OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
+    try (IntakeServer server = start(ANONYMOUS_RATE_LIMITED); OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
       StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
           () -> otlp.rawTraces(null, OtlpGrpcClients.traces("checkout", "50")));
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
@@ -176,6 +178,49 @@ class OtlpGrpcServerTest {
       // keys are never rate limited
       assertThat(otlp.rawTraces(writer, OtlpGrpcClients.traces("checkout", "50")).hasPartialSuccess()).isFalse();
       assertThat(server.acceptedSpans()).isEqualTo(50);
+    }
+  }
+
+  @Test
+  void anonymousExportsOfRefusedResourcesOnlyAreChargedToTheRateLimitToo() throws Exception {
+    try (IntakeServer server = start(ANONYMOUS_RATE_LIMITED); OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
+      // a client decoding work out of the server with exports the allow-lists refuse must hit the limit
+      for (int i = 0; i < 20; i++) {
+        assertThatThrownBy(() -> otlp.rawTraces(null, OtlpGrpcClients.traces("billing", "1"))).isInstanceOf(StatusRuntimeException.class);
+      }
+      assertThat(server.otlpGrpc().calls(Status.Code.RESOURCE_EXHAUSTED)).isPositive();
+      assertThat(server.acceptedSpans()).isZero();
+    }
+  }
+
+  @Test
+  void aRefusedServiceNameWithControlCharactersAndAHugeLengthIsEscapedAndCutInThePartialSuccess() throws Exception {
+    try (IntakeServer server = start(ANONYMOUS_RATE_LIMITED.replace("event_limit: 1", "event_limit: 1000"));
+        OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
+      String evil = "billing\r\n\u0000\u001b[31m" + "x".repeat(200_000);
+      ExportTraceServiceResponse answer = otlp.rawTraces(null, OtlpGrpcClients.traces("checkout", "1", evil, "1"));
+      String message = answer.getPartialSuccess().getErrorMessage();
+      assertThat(message).contains("billing").doesNotContain("\r", "\n", "\u0000", "\u001b").hasSizeLessThan(2_000);
+    }
+  }
+
+  @Test
+  void aCallThatSendsItsRequestAndNeverHalfClosesIsEndedAfterTheReadTimeout() throws Exception {
+    try (IntakeServer server = start("apm-server.read_timeout: 1s\n");
+        OtlpGrpcClients otlp = new OtlpGrpcClients(server.otlpGrpc().port(), cert)) {
+      // grpc-java keeps a unary request until the half-close; a client that never sends it would be held forever
+      java.util.concurrent.atomic.AtomicReference<Status> closed = new java.util.concurrent.atomic.AtomicReference<>();
+      io.grpc.ClientCall<?, ?> call = otlp.openTraces(writer, OtlpGrpcClients.traces("checkout", "100"), closed);
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+      while (closed.get() == null && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      call.cancel("done", null);
+      assertThat(closed.get()).as("the stalled call is ended by the server").isNotNull();
+      assertThat(closed.get().getCode()).isIn(Status.Code.UNAVAILABLE, Status.Code.CANCELLED, Status.Code.INTERNAL);
+      assertThat(server.acceptedSpans()).isZero();
+      // and a well-behaved client still exports
+      assertThat(otlp.rawTraces(writer, OtlpGrpcClients.traces("checkout", "1")).hasPartialSuccess()).isFalse();
     }
   }
 

@@ -306,6 +306,29 @@ class OtlpHttpTest {
     }
   }
 
+  @Test
+  void deeplyNestedAttributeValuesAre400NotAStackOverflow() throws Exception {
+    // nested array values: under Jackson's nesting limit but past the protobuf parsers' recursion limit
+    String value = "{\"stringValue\":\"x\"}";
+    io.opentelemetry.proto.common.v1.AnyValue nested = io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue("x").build();
+    for (int i = 0; i < 300; i++) {
+      value = "{\"arrayValue\":{\"values\":[" + value + "]}}";
+      nested = io.opentelemetry.proto.common.v1.AnyValue.newBuilder()
+          .setArrayValue(io.opentelemetry.proto.common.v1.ArrayValue.newBuilder().addValues(nested)).build();
+    }
+    String json = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"a\",\"value\":" + value + "}]}}]}";
+    byte[] protobuf = ExportTraceServiceRequest.newBuilder().addResourceSpans(io.opentelemetry.proto.trace.v1.ResourceSpans.newBuilder()
+        .setResource(io.opentelemetry.proto.resource.v1.Resource.newBuilder().addAttributes(
+            io.opentelemetry.proto.common.v1.KeyValue.newBuilder().setKey("a").setValue(nested)))).build().toByteArray();
+    String arrays = "[".repeat(100_000) + "]".repeat(100_000);
+    for (var body : List.of(Map.entry("application/json", json.getBytes(StandardCharsets.UTF_8)), Map.entry(PROTOBUF, protobuf),
+        Map.entry("application/json", arrays.getBytes(StandardCharsets.UTF_8)))) {
+      HttpResponse<byte[]> r = post("/v1/traces", body.getKey(), body.getValue(), writer, false);
+      assertThat(r.statusCode()).as(body.getKey()).isEqualTo(400);
+    }
+    assertThat(post("/v1/traces", PROTOBUF, ExportTraceServiceRequest.getDefaultInstance().toByteArray(), writer, false).statusCode()).isEqualTo(200);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"application/x-ndjson", "text/plain", "application/protobuf", "application/jsonx"})
   void aContentTypeOtlpDoesNotUseIs415(String type) throws Exception {
