@@ -6,8 +6,8 @@ import com.google.rpc.RetryInfo;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -27,29 +27,23 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.logs.SdkLoggerProvider;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
-import io.opentelemetry.sdk.logs.export.LogRecordExporter;
 import io.opentelemetry.sdk.logs.export.SimpleLogRecordProcessor;
-import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
-import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
-import io.opentelemetry.sdk.metrics.export.MetricExporter;
-import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.exporter.InMemoryLogRecordExporter;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -83,95 +77,38 @@ final class OtlpGrpcClients implements AutoCloseable {
 
   /** Spans ended by the SDK under this resource. */
   static List<SpanData> spans(Resource resource, int count) {
-    List<SpanData> ended = new ArrayList<>();
-    try (SdkTracerProvider tracers = SdkTracerProvider.builder().setResource(resource)
-        .addSpanProcessor(SimpleSpanProcessor.create(new SpanExporter() {
-          @Override
-          public CompletableResultCode export(Collection<SpanData> spans) {
-            ended.addAll(spans);
-            return CompletableResultCode.ofSuccess();
-          }
-
-          @Override
-          public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-          }
-
-          @Override
-          public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-          }
-        })).build()) {
+    InMemorySpanExporter ended = InMemorySpanExporter.create();
+    try (SdkTracerProvider tracers = SdkTracerProvider.builder().setResource(resource).addSpanProcessor(SimpleSpanProcessor.create(ended)).build()) {
       for (int i = 0; i < count; i++) {
         tracers.get("test").spanBuilder("GET /cart " + i).startSpan().end();
       }
+      // before the provider closes: closing the exporter drops what it holds
+      return ended.getFinishedSpanItems();
     }
-    return ended;
   }
 
   /** Metrics collected by the SDK under this resource: one counter with one data point per attribute value. */
   static List<MetricData> metrics(Resource resource, int points) {
-    List<MetricData> collected = new ArrayList<>();
-    MetricExporter collect = new MetricExporter() {
-      @Override
-      public CompletableResultCode export(Collection<MetricData> metrics) {
-        collected.addAll(metrics);
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public AggregationTemporality getAggregationTemporality(InstrumentType instrumentType) {
-        return AggregationTemporality.CUMULATIVE;
-      }
-
-      @Override
-      public CompletableResultCode flush() {
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public CompletableResultCode shutdown() {
-        return CompletableResultCode.ofSuccess();
-      }
-    };
-    try (SdkMeterProvider meters = SdkMeterProvider.builder().setResource(resource)
-        .registerMetricReader(PeriodicMetricReader.builder(collect).setInterval(Duration.ofHours(1)).build()).build()) {
+    InMemoryMetricReader reader = InMemoryMetricReader.create();
+    try (SdkMeterProvider meters = SdkMeterProvider.builder().setResource(resource).registerMetricReader(reader).build()) {
       var counter = meters.get("test").counterBuilder("requests").build();
       for (int i = 0; i < points; i++) {
         counter.add(1, Attributes.of(AttributeKey.stringKey("route"), "/r" + i));
       }
-      meters.forceFlush().join(10, TimeUnit.SECONDS);
-      // closing collects once more
-      return List.copyOf(collected);
+      return List.copyOf(reader.collectAllMetrics());
     }
   }
 
   /** Log records emitted through the SDK under this resource. */
   static List<LogRecordData> logs(Resource resource, int count) {
-    List<LogRecordData> emitted = new ArrayList<>();
+    InMemoryLogRecordExporter emitted = InMemoryLogRecordExporter.create();
     try (SdkLoggerProvider loggers = SdkLoggerProvider.builder().setResource(resource)
-        .addLogRecordProcessor(SimpleLogRecordProcessor.create(new LogRecordExporter() {
-          @Override
-          public CompletableResultCode export(Collection<LogRecordData> logs) {
-            emitted.addAll(logs);
-            return CompletableResultCode.ofSuccess();
-          }
-
-          @Override
-          public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-          }
-
-          @Override
-          public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-          }
-        })).build()) {
+        .addLogRecordProcessor(SimpleLogRecordProcessor.create(emitted)).build()) {
       for (int i = 0; i < count; i++) {
         loggers.get("test").logRecordBuilder().setBody("line " + i).emit();
       }
+      return emitted.getFinishedLogRecordItems();
     }
-    return emitted;
   }
 
   /** Exports spans with the SDK's gRPC exporter; true when the SDK counts the export a success. */
