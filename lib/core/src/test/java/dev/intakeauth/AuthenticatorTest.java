@@ -27,6 +27,23 @@ class AuthenticatorTest {
   }
 
   @Test
+  void bearerValuesAtAndPastTheMaximumLengthNeverReadPastTheSecretAndGetTheFullParsersAnswer() {
+    // The in-place comparison reads the secret at each presented index: a value at the maximum length,
+    // one past it, and a secret longer than the maximum must all answer, never throw.
+    String longSecret = "s".repeat(40);
+    for (String secret : List.of("abc", longSecret)) {
+      Authenticator auth = Authenticator.builder().secretToken(secret).maxCredentialLength(32).build();
+      String atMax = "Bearer " + "x".repeat(32 - 7);
+      assertThat(unauthorized(auth.authenticate(atMax)).reason()).isEqualTo(Reason.INVALID_CREDENTIALS);
+      assertThat(unauthorized(auth.authenticate(atMax + "x")).reason()).isEqualTo(Reason.TOO_LONG);
+      assertThat(unauthorized(auth.authenticate("Bearer " + secret + "x")).reason())
+          .isIn(Reason.INVALID_CREDENTIALS, Reason.TOO_LONG);
+    }
+    Authenticator auth = Authenticator.builder().secretToken("abc").maxCredentialLength(32).build();
+    assertThat(auth.authenticate("Bearer abc")).isInstanceOf(Authenticated.class);
+  }
+
+  @Test
   void withNothingConfiguredEveryRequestGetsEveryPrivilege() {
     Authenticator auth = Authenticator.builder().build();
     for (String value : new String[] {null, "", "Bearer x", "garbage", "ApiKey !!!"}) {
