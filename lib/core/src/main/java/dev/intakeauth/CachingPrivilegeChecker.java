@@ -267,6 +267,47 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     }
   }
 
+  /**
+   * Drops every cached answer for one key id, whatever its secret, at once: the next request with
+   * that id asks the backend again. An answer being fetched while this runs is not cached.
+   *
+   * @param keyId the API key's id
+   */
+  public void invalidate(String keyId) {
+    Objects.requireNonNull(keyId, "keyId");
+    cache.asMap().keySet().removeIf(key -> keyId.equals(key.keyId()));
+    recentlyGranted.asMap().keySet().removeIf(key -> keyId.equals(key.keyId()));
+    if (stale != null) {
+      stale.asMap().keySet().removeIf(key -> keyId.equals(key.keyId()));
+    }
+  }
+
+  /**
+   * The ids of the API keys that have an answer in the cache now, for a revocation feed to ask
+   * about. Holds no secret.
+   *
+   * @return a new set of key ids
+   */
+  public java.util.Set<String> cachedKeyIds() {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (CacheKey key : cache.asMap().keySet()) {
+      String id = key.keyId();
+      if (id != null) {
+        ids.add(id);
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * How the backend is doing, for health checks.
+   *
+   * @return a snapshot
+   */
+  public BackendHealth health() {
+    return new BackendHealth(BreakerState.valueOf(breaker.state().name()), null, null, cache.synchronous().estimatedSize());
+  }
+
   /** Drops every cached answer, for example after keys were invalidated in bulk. */
   public void invalidateAll() {
     cache.synchronous().invalidateAll();
@@ -537,6 +578,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     private long maximumSize = 100_000;
     private TimeSource time = TimeSource.system();
     private Executor executor = java.util.concurrent.ForkJoinPool.commonPool();
+    private AuthListener listener = AuthListener.NONE;
 
     private Builder(PrivilegeChecker backend) {
       this.backend = Objects.requireNonNull(backend, "backend");
@@ -701,6 +743,18 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
      */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Who hears about cache hits and misses, evictions, backend calls, budget refusals and breaker
+     * changes. Default none, which costs nothing.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(AuthListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 
