@@ -48,8 +48,12 @@ public final class ListenerGuard implements AuthListener {
     return listener instanceof ListenerGuard ? listener : new ListenerGuard(listener, System::nanoTime);
   }
 
-  /** Logs the first failure, and then at most one a minute with the count of those not logged. */
-  private void failed(String method, Throwable failure) {
+  /**
+   * Logs the first failure, and then at most one a minute with the count of those not logged.
+   *
+   * @return whether this one was logged
+   */
+  boolean failed(String method, Throwable failure) {
     if (failure instanceof VirtualMachineError error) {
       throw error;
     }
@@ -57,11 +61,12 @@ public final class ListenerGuard implements AuthListener {
     long next = nextLog.get();
     if (now - next < 0 || !nextLog.compareAndSet(next, now + LOG_INTERVAL_NANOS)) {
       unlogged.incrementAndGet();
-      return;
+      return false;
     }
     // A listener never receives a secret, so neither can its exception; the answer stays as decided.
     LOG.warn("the AuthListener {} threw in {} ({} more failures since the last one logged); the answer is unchanged",
         delegate.getClass().getName(), method, unlogged.getAndSet(0), failure);
+    return true;
   }
 
   @Override
