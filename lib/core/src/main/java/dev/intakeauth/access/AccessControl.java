@@ -1,12 +1,15 @@
 package dev.intakeauth.access;
 
+import dev.intakeauth.AuthListener;
 import dev.intakeauth.AuthMethod;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.Authenticator;
+import dev.intakeauth.Outcome;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.anonymous.AnonymousPolicy;
 import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import dev.intakeauth.anonymous.ClientAddressResolver;
+import dev.intakeauth.internal.ListenerGuard;
 import dev.intakeauth.internal.Retry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * {@link Access#ANONYMOUS_WHEN_ENABLED} route with anonymous access on (and within the client's rate
  * limit), and is otherwise the 401 "missing" (the 403 of anonymous source-map uploads on the
  * source-map route). A credential that is present but not valid never becomes anonymous.
+ *
+ * <p>With a {@link Builder#listener listener}, each decision is reported once to
+ * {@link AuthListener#onRequest}: a denial by its reason, a request that proceeds as
+ * {@link Outcome#AUTHENTICATED} (on an {@link Access#OPTIONAL} route, a request that proceeds with a
+ * denied result is reported as that denial), a {@link Decision.Pending} once its lookup has settled;
+ * preflights and paths the table passes through are not reported.
  */
 public final class AccessControl {
 
@@ -70,6 +79,7 @@ public final class AccessControl {
   private final boolean credentialsConfigured;
   private final boolean allowPlainHttp;
   private final List<String> challenges;
+  private final @Nullable AuthListener listener;
 
   private AccessControl(Builder b) {
     this.authenticator = b.authenticator;
@@ -82,7 +92,8 @@ public final class AccessControl {
     privileges.remove(Privilege.SOURCEMAP_WRITE);
     this.anonymousCaller = new AuthResult.Authenticated(AuthMethod.ANONYMOUS, privileges, null, null);
     this.anonymousPolicy = b.anonymousPolicy;
-    this.rateLimiter = b.rateLimiter != null ? b.rateLimiter : AnonymousRateLimiter.builder().build();
+    this.listener = ListenerGuard.guard(b.listener);
+    this.rateLimiter = b.rateLimiter != null ? b.rateLimiter : defaultRateLimiter(b.listener);
     this.addresses = b.addresses;
     this.allowPlainHttp = b.allowPlainHttp;
     List<String> c = new ArrayList<>();
@@ -93,6 +104,12 @@ public final class AccessControl {
       c.add("Bearer realm=\"" + b.realm + "\"");
     }
     this.challenges = List.copyOf(c);
+  }
+
+  /** The limiter this access control owns when it is given none: it reports to the same listener. */
+  private static AnonymousRateLimiter defaultRateLimiter(@Nullable AuthListener listener) {
+    AnonymousRateLimiter.Builder limiter = AnonymousRateLimiter.builder();
+    return (listener != null ? limiter.listener(listener) : limiter).build();
   }
 
   /**
@@ -120,6 +137,7 @@ public final class AccessControl {
       return preflight(preflight.cors(), request.headers("Origin"));
     }
     if (match instanceof RouteTable.Match.MethodNotAllowed notAllowed) {
+      report(Outcome.METHOD_NOT_ALLOWED, request);
       List<Map.Entry<String, String>> allow = List.of(ResponseHeaders.NOSNIFF, Map.entry("Allow", notAllowed.allow()));
       return new Decision.Deny(405, METHOD_NOT_ALLOWED_MESSAGE, ResponseHeaders.denial(allow, (Duration) null, List.of()));
     }
@@ -134,6 +152,7 @@ public final class AccessControl {
       List<String> origins = request.headers("Origin");
       if (!origins.isEmpty()) {
         if (origins.size() != 1 || !cors.allows(origins.get(0))) {
+          report(Outcome.ORIGIN_NOT_ALLOWED, request);
           return deny(headers, new AuthResult.Forbidden("origin: '" + String.join(", ", origins) + "' is not allowed"));
         }
         headers = ResponseHeaders.allowedOrigin(origins.get(0));
@@ -142,17 +161,19 @@ public final class AccessControl {
     String client = addresses.resolve(request.remoteAddress(), request::headers);
     List<String> authorization = request.headers("Authorization");
     if (!authorization.isEmpty() && !request.secure() && !allowPlainHttp && credentialsConfigured) {
+      report(Outcome.PLAIN_HTTP, request);
       return deny(headers, PLAIN_HTTP);
     }
     CompletableFuture<AuthResult> pending = authenticator.authenticateAsync(authorization, rateLimiter.clientGroup(client));
     if (pending.isDone()) {
-      return decide(route, pending.join(), client, headers);
+      return decide(route, pending.join(), client, headers, authorization);
     }
     List<Map.Entry<String, String>> routeHeaders = headers;
     Decision.Deny unavailable = deny(headers, TIMED_OUT);
-    CompletableFuture<Decision> decided = pending.thenApply(result -> decide(route, result, client, routeHeaders))
+    CompletableFuture<Decision> decided = pending.thenApply(result -> decide(route, result, client, routeHeaders, authorization))
         .exceptionally(failure -> {
           LOG.warn("no decision for {} {}: {}", route.methods(), route.path(), failure.getClass().getSimpleName());
+          report(TIMED_OUT, authorization);
           return unavailable;
         });
     return new Decision.Pending(decided, unavailable);
@@ -165,7 +186,8 @@ public final class AccessControl {
   }
 
   /** The decision once the authenticator has answered. */
-  private Decision decide(Route route, AuthResult result, String client, List<Map.Entry<String, String>> headers) {
+  private Decision decide(Route route, AuthResult result, String client, List<Map.Entry<String, String>> headers,
+      List<String> authorization) {
     AuthResult decided;
     if (anonymous && result instanceof AuthResult.Unauthorized u && u.reason() == AuthResult.Unauthorized.Reason.MISSING) {
       decided = switch (route.access()) {
@@ -179,13 +201,29 @@ public final class AccessControl {
     } else {
       decided = authorize(result, route);
     }
+    report(decided, authorization);
     if (decided instanceof AuthResult.Denied denied) {
       LOG.debug("{} {} from {}: {} {}", route.methods(), route.path(), client, denied.status(), denied.message());
       if (route.access() != Access.OPTIONAL) {
         return deny(headers, denied);
       }
     }
-    return new Decision.Proceed(new RequestAuthorization(decided, route, client, anonymousPolicy, rateLimiter), headers);
+    return new Decision.Proceed(new RequestAuthorization(decided, route, client, anonymousPolicy, rateLimiter, listener), headers);
+  }
+
+  /** Reports a refusal made before authentication, with the method the header names. */
+  private void report(Outcome outcome, RequestView request) {
+    if (listener != null) {
+      listener.onRequest(outcome, Outcomes.method(null, request.headers("Authorization")));
+    }
+  }
+
+  /** Reports the final result of a request that was authenticated (or tried to be). */
+  private void report(AuthResult decided, List<String> authorization) {
+    if (listener != null) {
+      AuthMethod method = Outcomes.method(decided, authorization);
+      listener.onRequest(Outcomes.of(decided, method), method);
+    }
   }
 
   private static AuthResult authorize(AuthResult result, Route route) {
@@ -213,6 +251,7 @@ public final class AccessControl {
     private ClientAddressResolver addresses = ClientAddressResolver.direct();
     private String realm = "intake";
     private boolean allowPlainHttp;
+    private @Nullable AuthListener listener;
 
     private Builder(Authenticator authenticator) {
       this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
@@ -313,6 +352,23 @@ public final class AccessControl {
      */
     public Builder allowCredentialsOverPlainHttp(boolean allow) {
       this.allowPlainHttp = allow;
+      return this;
+    }
+
+    /**
+     * Where each decision is reported (default none): its {@link Outcome} and the caller's
+     * {@link AuthMethod} to {@link AuthListener#onRequest}, once per request (not for preflights or
+     * paths the table passes through; for a {@link Decision.Pending}, once its lookup has settled),
+     * and each event {@link RequestAuthorization} refuses to {@link AuthListener#onEventRefused}. The
+     * default {@link #rateLimiter rate limiter} reports its refusals to it too; a limiter set here
+     * reports to the listener its own builder was given. A listener that throws is logged at most once
+     * a minute and changes no decision.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(AuthListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 

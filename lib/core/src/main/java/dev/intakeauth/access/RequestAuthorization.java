@@ -1,7 +1,9 @@
 package dev.intakeauth.access;
 
+import dev.intakeauth.AuthListener;
 import dev.intakeauth.AuthMethod;
 import dev.intakeauth.AuthResult;
+import dev.intakeauth.Outcome;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.anonymous.AnonymousPolicy;
 import dev.intakeauth.anonymous.AnonymousRateLimiter;
@@ -16,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * {@link #authorizeEvent} for each decoded metadata block or event (service and agent name against
  * the allow-lists) and {@link #acquireEvents} for the events it is about to accept (the per-client
  * rate limit). For callers with credentials both always allow. OTLP data is decided per resource
- * with {@link #authorizeOtelResource}.
+ * with {@link #authorizeOtelResource}. Each refusal of an event is reported to the access control's
+ * listener ({@link AuthListener#onEventRefused}).
  */
 public final class RequestAuthorization {
 
@@ -25,14 +28,16 @@ public final class RequestAuthorization {
   private final String clientAddress;
   private final AnonymousPolicy anonymousPolicy;
   private final AnonymousRateLimiter rateLimiter;
+  private final @Nullable AuthListener listener;
 
   RequestAuthorization(AuthResult result, Route route, String clientAddress, AnonymousPolicy anonymousPolicy,
-      AnonymousRateLimiter rateLimiter) {
+      AnonymousRateLimiter rateLimiter, @Nullable AuthListener listener) {
     this.result = result;
     this.route = route;
     this.clientAddress = clientAddress;
     this.anonymousPolicy = anonymousPolicy;
     this.rateLimiter = rateLimiter;
+    this.listener = listener;
   }
 
   /**
@@ -81,7 +86,8 @@ public final class RequestAuthorization {
 
   /**
    * Decides one decoded metadata block or event of the request. Always allowed for callers with a
-   * credential; for anonymous callers the agent and service allow-lists decide.
+   * credential; for anonymous callers the agent and service allow-lists decide, and a refusal is
+   * reported as {@link Outcome#ANONYMOUS_NOT_PERMITTED}.
    *
    * @param service the service name, or null if the event has none
    * @param agent the agent name, or null if the event has none
@@ -89,7 +95,14 @@ public final class RequestAuthorization {
    *     to answer with
    */
   public AuthResult authorizeEvent(@Nullable String service, @Nullable String agent) {
-    return anonymous() ? anonymousPolicy.authorizeEvent(service, agent) : result;
+    if (!anonymous()) {
+      return result;
+    }
+    AuthResult decided = anonymousPolicy.authorizeEvent(service, agent);
+    if (listener != null && decided instanceof AuthResult.Denied) {
+      listener.onEventRefused(Outcome.ANONYMOUS_NOT_PERMITTED);
+    }
+    return decided;
   }
 
   /**
@@ -121,7 +134,8 @@ public final class RequestAuthorization {
 
   /**
    * Takes events from an anonymous client's rate-limit budget. Always allowed for callers with a
-   * credential.
+   * credential. A refusal is reported as {@link Outcome#RATE_LIMITED} (and, by the limiter, to
+   * {@link AuthListener#onAnonymousRateLimited}).
    *
    * @param events how many events the application is about to accept
    * @return null when allowed, otherwise the 429 to answer with
@@ -130,7 +144,11 @@ public final class RequestAuthorization {
     if (!anonymous() || events <= 0) {
       return null;
     }
-    return rateLimiter.tryAcquire(clientAddress, events);
+    AuthResult.RateLimited limited = rateLimiter.tryAcquire(clientAddress, events);
+    if (listener != null && limited != null) {
+      listener.onEventRefused(Outcome.RATE_LIMITED);
+    }
+    return limited;
   }
 
   @Override

@@ -1,7 +1,9 @@
 package dev.intakeauth.anonymous;
 
+import dev.intakeauth.AuthListener;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.TimeSource;
+import dev.intakeauth.internal.ListenerGuard;
 import dev.intakeauth.internal.Require;
 import dev.intakeauth.internal.Retry;
 import dev.intakeauth.internal.TokenBucket;
@@ -38,6 +40,10 @@ import org.jspecify.annotations.Nullable;
  *       together, whatever the number of clients (a burst of one second's worth).
  * </ul>
  *
+ * <p>Each refusal is reported to {@link AuthListener#onAnonymousRateLimited} when a
+ * {@link Builder#listener listener} is set (the limiter an {@code AccessControl} builds for itself
+ * reports to that access control's listener).
+ *
  * <pre>{@code
  * AnonymousRateLimiter limiter = AnonymousRateLimiter.builder().eventsPerSecond(300).maxClients(1000).build();
  * AuthResult.RateLimited limited = limiter.tryAcquire(clientIp, 1);
@@ -45,7 +51,6 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  */
 public final class AnonymousRateLimiter {
-
 
   private final TimeSource time;
   private final long burst;
@@ -56,6 +61,7 @@ public final class AnonymousRateLimiter {
   private final Map<String, Client> clients;
   private final TokenBucket overflow;
   private final @Nullable TokenBucket global;
+  private final @Nullable AuthListener listener;
 
   /** A tracked client's bucket, and whether it arrived past the table's size. */
   private record Client(TokenBucket bucket, boolean pastCapacity) {}
@@ -67,6 +73,7 @@ public final class AnonymousRateLimiter {
     this.maxClients = b.maxClients;
     this.ipv6PrefixLength = b.ipv6PrefixLength;
     this.globalEventsPerSecond = b.globalEventsPerSecond;
+    this.listener = ListenerGuard.guard(b.listener);
     this.clients = new LinkedHashMap<>(16, 0.75f, true);
     this.overflow = bucket(burst);
     this.global = b.globalEventsPerSecond > 0
@@ -157,7 +164,11 @@ public final class AnonymousRateLimiter {
     return new Client(bucket(0), true);
   }
 
-  private static AuthResult.RateLimited limited(long waitNanos) {
+  /** A refusal, reported outside the lock. */
+  private AuthResult.RateLimited limited(long waitNanos) {
+    if (listener != null) {
+      listener.onAnonymousRateLimited();
+    }
     return new AuthResult.RateLimited(Duration.ofSeconds(Retry.wholeSeconds(Duration.ofNanos(waitNanos))));
   }
 
@@ -186,6 +197,7 @@ public final class AnonymousRateLimiter {
     private int ipv6PrefixLength = 64;
     private int globalEventsPerSecond;
     private TimeSource time = TimeSource.system();
+    private @Nullable AuthListener listener;
 
     private Builder() {}
 
@@ -261,6 +273,18 @@ public final class AnonymousRateLimiter {
      */
     public Builder timeSource(TimeSource time) {
       this.time = Objects.requireNonNull(time, "time");
+      return this;
+    }
+
+    /**
+     * Where each refusal is reported, to {@link AuthListener#onAnonymousRateLimited} (default none).
+     * A listener that throws is logged at most once a minute and changes no answer.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(AuthListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 

@@ -38,7 +38,7 @@ class AccessControlTest {
       new AuthResult.Authenticated(AuthMethod.ANONYMOUS, Set.of(Privilege.EVENT_WRITE, Privilege.AGENT_CONFIG_READ), null, null);
 
   /** A time that never moves: a spent rate-limit token stays spent. */
-  private static final TimeSource FROZEN = new TimeSource() {
+  static final TimeSource FROZEN = new TimeSource() {
     @Override
     public long nanoTime() {
       return 0;
@@ -53,7 +53,7 @@ class AccessControlTest {
   private final Authenticator authenticator = Authenticator.builder().secretToken(TOKEN).build();
 
   /** A request as a transport would describe it. */
-  private static final class Request implements RequestView {
+  static final class Request implements RequestView {
     final String method;
     final String path;
     final Map<String, List<String>> headers = new LinkedHashMap<>();

@@ -79,8 +79,14 @@ public final class GrpcMethods {
    * Starts an {@link AccessControl} for gRPC: the {@link #otlp()} table, and otherwise the
    * defaults of {@link AccessControl#builder}.
    *
+   * <pre>{@code
+   * AccessControl access = GrpcMethods.accessControl(authenticator).anonymous(true).listener(metrics).build();
+   * ServerInterceptor interceptor = IntakeAuthInterceptor.of(access);
+   * }</pre>
+   *
    * @param authenticator the authenticator
-   * @return a builder, for anonymous access and the other settings
+   * @return a builder, for anonymous access, the {@link AccessControl.Builder#listener listener} and
+   *     the other settings
    */
   public static AccessControl.Builder accessControl(Authenticator authenticator) {
     return AccessControl.builder(authenticator).routes(otlp());

@@ -1,5 +1,6 @@
 package dev.intakeauth.servlet;
 
+import dev.intakeauth.AuthListener;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.Privilege;
@@ -421,6 +422,17 @@ public final class IntakeAuthFilter implements Filter {
     public Builder allowCredentialsOverPlainHttp(boolean allow) {
       access.allowCredentialsOverPlainHttp(allow);
       this.allowPlainHttp = allow;
+      return this;
+    }
+
+    /**
+     * Where each request's outcome is reported (default none); see {@link AccessControl.Builder#listener}.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(AuthListener listener) {
+      access.listener(listener);
       return this;
     }
 

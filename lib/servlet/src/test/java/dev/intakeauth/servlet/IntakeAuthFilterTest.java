@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.intakeauth.ApiKeyCredential;
+import dev.intakeauth.AuthListener;
+import dev.intakeauth.AuthMethod;
 import dev.intakeauth.Authenticator;
+import dev.intakeauth.Outcome;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.access.AccessControl;
 import dev.intakeauth.access.Decision;
@@ -24,10 +27,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -202,6 +207,26 @@ class IntakeAuthFilterTest {
     // an encoded path is matched as the container decodes it, so it cannot slip past its route
     HttpResponse<String> encoded = send(closed, "POST", "/intake/v2/%65vents", "ApiKey " + CONFIG.encoded());
     assertThat(encoded.statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void aListenerSetOnTheFilterHearsEachRequestsOutcome() throws Exception {
+    List<String> heard = Collections.synchronizedList(new ArrayList<>());
+    AuthListener listener = new AuthListener() {
+      @Override
+      public void onRequest(Outcome outcome, @Nullable AuthMethod method) {
+        heard.add(outcome + " " + method);
+      }
+    };
+    try (TestServer server = new TestServer(IntakeAuthFilter.builder(Authenticator.builder().secretToken(TOKEN)
+        .apiKeys(Backends.cached(keys)).build()).listener(listener).build(), new EchoServlet(), 8)) {
+      assertThat(send(server, "POST", "/intake/v2/events", "Bearer wrong").statusCode()).isEqualTo(401);
+      assertThat(send(server, "POST", "/intake/v2/events", "Bearer " + TOKEN).statusCode()).isEqualTo(202);
+      assertThat(send(server, "POST", "/intake/v2/events", "ApiKey " + WRITER.encoded()).statusCode()).isEqualTo(202);
+      assertThat(send(server, "POST", "/intake/v2/events").statusCode()).isEqualTo(401);
+    }
+    assertThat(heard).containsExactly("INVALID_CREDENTIALS SECRET_TOKEN", "AUTHENTICATED SECRET_TOKEN", "AUTHENTICATED API_KEY",
+        "MISSING ANONYMOUS");
   }
 
   @Test

@@ -3,9 +3,11 @@ package dev.intakeauth.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.intakeauth.AuthListener;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The anonymous rate limiter against a client that asks for too much at once or changes address. */
@@ -152,5 +154,39 @@ class AnonymousRateLimiterTest {
     assertThat(limiter.tryAcquire("192.0.2.2", 20)).as("192.0.2.2's own burst of 30 is untouched").isNull();
     assertThatThrownBy(() -> limiter().globalEventsPerSecond(-1)).isInstanceOf(IllegalArgumentException.class);
     assertThat(limiter.toString()).contains("20 events/s in all", "/64");
+  }
+
+  @Test
+  void eachRefusalIsReportedToTheListenerAndNothingElse() {
+    AtomicInteger refused = new AtomicInteger();
+    AnonymousRateLimiter limiter = limiter().eventsPerSecond(2).burstFactor(1).globalEventsPerSecond(3).listener(new AuthListener() {
+      @Override
+      public void onAnonymousRateLimited() {
+        refused.incrementAndGet();
+      }
+    }).build();
+    int answeredNo = 0;
+    for (String client : new String[] {"192.0.2.1", "192.0.2.1", "192.0.2.1", "192.0.2.2", "192.0.2.2"}) {
+      answeredNo += limiter.tryAcquire(client, 1) == null ? 0 : 1;
+    }
+    answeredNo += limiter.tryAcquire("192.0.2.3", 3) == null ? 0 : 1; // more than its bucket holds: refused outright
+    assertThat(answeredNo).as("one over the client's limit, one over the global ceiling, one too big").isEqualTo(3);
+    assertThat(refused).hasValue(answeredNo);
+
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(limiter.tryAcquire("192.0.2.1", 1)).isNull();
+    assertThat(refused).as("an allowed request is not reported").hasValue(3);
+  }
+
+  @Test
+  void aListenerThatThrowsChangesNoAnswer() {
+    AnonymousRateLimiter limiter = limiter().eventsPerSecond(1).burstFactor(1).listener(new AuthListener() {
+      @Override
+      public void onAnonymousRateLimited() {
+        throw new IllegalStateException("broken listener");
+      }
+    }).build();
+    assertThat(limiter.tryAcquire("192.0.2.1", 1)).isNull();
+    assertThat(limiter.tryAcquire("192.0.2.1", 1)).isEqualTo(new AuthResult.RateLimited(Duration.ofSeconds(1)));
   }
 }
