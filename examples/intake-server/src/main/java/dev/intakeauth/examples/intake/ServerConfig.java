@@ -521,14 +521,20 @@ public final class ServerConfig {
     if ("off".equalsIgnoreCase(text) || "false".equalsIgnoreCase(text)) {
       return null;
     }
+    Integer port = portNumber(text);
+    if (port == null) {
+      throw new ConfigException(Setting.OTLP_GRPC_PORT.key + ": expected a port from 0 to 65535, or off");
+    }
+    return port;
+  }
+
+  /** A port from 0 to 65535, or null when the text is not one. */
+  private static @Nullable Integer portNumber(String text) {
     try {
       int port = Integer.parseInt(text);
-      if (port < 0 || port > 65535) {
-        throw new NumberFormatException();
-      }
-      return port;
+      return port < 0 || port > 65535 ? null : port;
     } catch (NumberFormatException e) {
-      throw new ConfigException(Setting.OTLP_GRPC_PORT.key + ": expected a port from 0 to 65535, or off");
+      return null;
     }
   }
 
@@ -549,15 +555,11 @@ public final class ServerConfig {
     if (text == null) {
       return port() == 0 ? 0 : 5066;
     }
-    try {
-      int port = Integer.parseInt(text);
-      if (port < 0 || port > 65535) {
-        throw new NumberFormatException();
-      }
-      return port;
-    } catch (NumberFormatException e) {
+    Integer port = portNumber(text);
+    if (port == null) {
       throw new ConfigException(Setting.MONITORING_PORT.key + ": expected a port from 0 to 65535, got \"" + shown(Setting.MONITORING_PORT, text) + "\"");
     }
+    return port;
   }
 
   @Nullable String secretToken() {
