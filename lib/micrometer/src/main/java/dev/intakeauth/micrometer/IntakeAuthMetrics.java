@@ -48,9 +48,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Events are counted in this object, and the registries read the counts: an event heard before
  * {@link #bindTo} is not lost, and a registry bound later sees the same totals as one bound first.
  * Several registries may be bound. Timers are Micrometer function timers: they report a count and a
- * total time (the mean latency is their quotient), not a histogram. Every meter is registered when
- * the object is bound, at zero, except the reload counters, which appear with their source's first
- * reload.
+ * total time (the mean latency is their quotient), not a histogram. The counters and timers are
+ * registered when the object is bound, each tag combination at zero so that a rate starts from it;
+ * the reload counters appear with their source's first reload, and the gauges with
+ * {@link #monitor}.
  *
  * <p>Thread-safe. An event costs one or two {@link LongAdder} additions, found by the ordinals of the
  * event's enums: no map lookup, tag or string is built per event (a reload, which is rare, looks its
