@@ -14,7 +14,16 @@ import dev.intakeauth.anonymous.ClientAddressResolver;
 import dev.intakeauth.elasticsearch.ElasticsearchConnection;
 import dev.intakeauth.elasticsearch.ElasticsearchPrivilegeChecker;
 import dev.intakeauth.grpc.GrpcMethods;
+import dev.intakeauth.micrometer.IntakeAuthMetrics;
 import dev.intakeauth.servlet.IntakeAuthFilter;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -65,6 +74,11 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
   private @Nullable IntakeServlet servlet;
   private @Nullable CachingPrivilegeChecker keys;
   private @Nullable OtlpGrpcServer otlpGrpc;
+  /** The listener given to the components, when the monitoring endpoint is on. */
+  private @Nullable IntakeAuthMetrics metrics;
+  private @Nullable JvmGcMetrics gcMetrics;
+  private @Nullable MonitoringServer monitoring;
+  private String monitoringUrl = "";
   /** The API-key cache's time source; tests put a manual clock here. */
   TimeSource time = TimeSource.system();
   private String baseUrl = "";
@@ -123,6 +137,9 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     if (otlpGrpc != null) {
       out.println("OTLP over gRPC on port " + otlpGrpc.port() + (settings.tlsEnabled() ? " (TLS, the same certificate)" : " (plaintext)"));
     }
+    if (monitoring != null) {
+      out.println("Monitoring on " + monitoringUrl + " (/metrics, /health)");
+    }
     if (tryIt != null) {
       out.println("Try it (an agent sending one transaction with the demo API key):");
       out.println(tryIt);
@@ -170,10 +187,14 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
    */
   void start(ServerConfig settings) throws Exception {
     LOG.info("settings: {}", settings);
+    metrics = settings.monitoringEnabled() ? IntakeAuthMetrics.builder().timeSource(time).build() : null;
     Authenticator.Builder auth = Authenticator.builder().secretToken(settings.secretToken());
     if (settings.apiKeysEnabled()) {
       keys = apiKeys(settings);
       auth.apiKeys(keys);
+      if (metrics != null) {
+        metrics.monitor(keys);
+      }
     }
     boolean anonymous = settings.anonymousEnabled();
     Authenticator authenticator = auth.build();
@@ -258,6 +279,9 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
             + " (" + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + ")");
       }
     }
+    if (metrics != null) {
+      startMonitoring(settings, metrics);
+    }
     String host = settings.bindHost().contains(":") ? "[" + settings.bindHost() + "]" : settings.bindHost();
     baseUrl = (settings.tlsEnabled() ? "https://" : "http://") + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + connector.getLocalPort();
     if (tryIt != null) {
@@ -269,8 +293,39 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
         anonymous ? "on" : "off");
   }
 
-  /** The new-key budget, each client's share of it, and the time source. */
+  /**
+   * The monitoring endpoint on its own address: Prometheus metrics of the API-key checker and the JVM,
+   * and the checker's health.
+   */
+  private void startMonitoring(ServerConfig settings, IntakeAuthMetrics metrics) throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    metrics.bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    gcMetrics = new JvmGcMetrics();
+    gcMetrics.bindTo(registry);
+    CachingPrivilegeChecker checker = keys;
+    String host = settings.monitoringHost();
+    int port = settings.monitoringPort();
+    try {
+      monitoring = MonitoringServer.start(host, port, registry, checker == null ? null : checker::health);
+    } catch (IOException e) {
+      close();
+      throw new ConfigException(ServerConfig.Setting.MONITORING_HOST.key + ", " + ServerConfig.Setting.MONITORING_PORT.key + ": cannot listen on "
+          + host + ":" + port + " (" + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + ")");
+    }
+    monitoringUrl = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + monitoring.port();
+    LOG.info("monitoring on {} (/metrics, /health)", monitoringUrl);
+  }
+
+  /** The new-key budget, each client's share of it, the time source and the metrics listener. */
   private CachingPrivilegeChecker.Builder budget(CachingPrivilegeChecker.Builder b, ServerConfig settings) {
+    if (metrics != null) {
+      b.listener(metrics);
+    }
     b.newKeysPerMinute(settings.integer(ServerConfig.Setting.API_KEY_LIMIT)).limitSettingName(ServerConfig.Setting.API_KEY_LIMIT.key)
         .clientLimitSettingName(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT.key).timeSource(time);
     Integer perClient = settings.optionalInteger(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT);
@@ -428,6 +483,11 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     return servlet == null ? 0 : servlet.decodedBytes.get();
   }
 
+  /** The monitoring endpoint, such as {@code http://localhost:5066}, or empty when it is off. */
+  String monitoringUrl() {
+    return monitoringUrl;
+  }
+
   /** The OTLP/gRPC listener, or null when it is off. */
   @Nullable OtlpGrpcServer otlpGrpc() {
     return otlpGrpc;
@@ -435,6 +495,16 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
 
   @Override
   public void close() {
+    if (monitoring != null) {
+      try {
+        monitoring.close();
+      } catch (Exception e) {
+        LOG.debug("stopping the monitoring endpoint: {}", e.getClass().getSimpleName());
+      }
+    }
+    if (gcMetrics != null) {
+      gcMetrics.close();
+    }
     if (otlpGrpc != null) {
       otlpGrpc.close();
     }

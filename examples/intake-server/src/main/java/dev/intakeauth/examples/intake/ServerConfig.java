@@ -74,7 +74,12 @@ public final class ServerConfig {
     FORWARDED_HEADER("intake-auth.forwarded_header", Type.STRING, "x-forwarded-for"),
     ALLOW_PLAIN_HTTP_CREDENTIALS("intake-auth.allow_plain_http_credentials", Type.BOOLEAN, "false"),
     /** OTLP/gRPC's port on apm-server.host's address, or off; unset, 4317 (any free port when apm-server.host's is 0). */
-    OTLP_GRPC_PORT("intake-auth.otlp.grpc.port", Type.STRING, null);
+    OTLP_GRPC_PORT("intake-auth.otlp.grpc.port", Type.STRING, null),
+    /** The monitoring endpoint (metrics and health), on its own listener, named as libbeat names it. */
+    MONITORING_ENABLED("http.enabled", Type.BOOLEAN, "true"),
+    MONITORING_HOST("http.host", Type.STRING, "localhost"),
+    /** Unset, 5066 (any free port when apm-server.host's is 0). */
+    MONITORING_PORT("http.port", Type.STRING, null);
 
     final String key;
     final Type type;
@@ -424,6 +429,10 @@ public final class ServerConfig {
       throw new ConfigException(Setting.HOST.key + ": the port must be a number from 0 to 65535");
     }
     otlpGrpcPort();
+    monitoringPort();
+    if (monitoringHost().isEmpty()) {
+      throw new ConfigException(Setting.MONITORING_HOST.key + ": expected a host name or address, such as localhost");
+    }
     for (Setting timeout : List.of(Setting.READ_TIMEOUT, Setting.IDLE_TIMEOUT)) {
       if (duration(timeout).isZero()) {
         throw new ConfigException(timeout.key + ": must be longer than 0s");
@@ -512,15 +521,45 @@ public final class ServerConfig {
     if ("off".equalsIgnoreCase(text) || "false".equalsIgnoreCase(text)) {
       return null;
     }
-    try {
-      int port = Integer.parseInt(text);
-      if (port < 0 || port > 65535) {
-        throw new NumberFormatException();
-      }
-      return port;
-    } catch (NumberFormatException e) {
+    Integer port = portNumber(text);
+    if (port == null) {
       throw new ConfigException(Setting.OTLP_GRPC_PORT.key + ": expected a port from 0 to 65535, or off");
     }
+    return port;
+  }
+
+  /** A port from 0 to 65535, or null when the text is not one. */
+  private static @Nullable Integer portNumber(String text) {
+    try {
+      int port = Integer.parseInt(text);
+      return port < 0 || port > 65535 ? null : port;
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** Whether the monitoring endpoint is served. */
+  boolean monitoringEnabled() {
+    return bool(Setting.MONITORING_ENABLED);
+  }
+
+  /** The monitoring endpoint's host, without the brackets of an IPv6 address. */
+  String monitoringHost() {
+    String h = string(Setting.MONITORING_HOST);
+    return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+  }
+
+  /** The monitoring endpoint's port (0: any free one). */
+  int monitoringPort() {
+    String text = optional(Setting.MONITORING_PORT);
+    if (text == null) {
+      return port() == 0 ? 0 : 5066;
+    }
+    Integer port = portNumber(text);
+    if (port == null) {
+      throw new ConfigException(Setting.MONITORING_PORT.key + ": expected a port from 0 to 65535, got \"" + shown(Setting.MONITORING_PORT, text) + "\"");
+    }
+    return port;
   }
 
   @Nullable String secretToken() {
