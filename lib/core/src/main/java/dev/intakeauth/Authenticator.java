@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * <p>Modes: with no secret token and no API keys, every request is let in with every privilege
  * (method {@link AuthMethod#NONE}, logged once as a warning). A secret token lets a matching
  * {@code Bearer} in with every privilege; API keys get exactly the privileges their backend reports.
- * Both may be on at once. A request with no credential at all is a 401; whether a route lets it in
+ * Both may be on at once. Several secret tokens may be valid at once, and replaced while the server
+ * runs, through {@link SecretTokens}; the answer is the same whichever one matched. Its configuration
+ * is otherwise fixed at build. A request with no credential at all is a 401; whether a route lets it in
  * anonymously is decided by {@code dev.intakeauth.access.AccessControl}.
  *
  * <pre>{@code

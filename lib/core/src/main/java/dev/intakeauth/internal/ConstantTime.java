@@ -100,17 +100,24 @@ public final class ConstantTime {
    * only on how many characters were presented and how many secrets there are, never on which secret
    * (if any) they equal.
    *
-   * @param paddedSecrets the secrets as {@link #padded} makes them, each at least as long as the text
+   * @param paddedSecrets the secrets as {@link #padded} makes them, each at least as long as the text;
+   *     at least one
    * @param secretLengths the secrets' lengths, in the same order
    * @param text the text that holds the presented characters
    * @param from where they start
    * @return 1 if they equal one of the secrets, 0 if none, and -1 if one of them is not visible ASCII
    */
   public static int visibleTokenMatchBit(int[][] paddedSecrets, int[] secretLengths, String text, int from) {
-    int match = 0;
-    for (int k = 0; k < paddedSecrets.length; k++) {
-      // Every call answers -1 for the same text, and -1 | anything is -1.
-      match |= visibleTokenEqualsBit(paddedSecrets[k], secretLengths[k], text, from);
+    // The first pass also checks the characters; the others only compare. -1 | anything is -1.
+    int match = visibleTokenEqualsBit(paddedSecrets[0], secretLengths[0], text, from);
+    int n = text.length();
+    for (int k = 1; k < paddedSecrets.length; k++) {
+      int[] paddedSecret = paddedSecrets[k];
+      int diff = (n - from) ^ secretLengths[k];
+      for (int i = from, j = 0; i < n; i++, j++) {
+        diff |= text.charAt(i) ^ paddedSecret[j];
+      }
+      match |= (diff - 1) >>> 31;
     }
     return match;
   }
