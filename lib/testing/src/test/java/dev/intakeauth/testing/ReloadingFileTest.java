@@ -207,6 +207,30 @@ class ReloadingFileTest {
   }
 
   @Test
+  void aKeyFileWithASecretWhereItsHashBelongsIsRefusedInOneLineThatDoesNotQuoteIt() throws IOException {
+    GeneratedKey key = GeneratedKey.generate("agent", WRITE, null);
+    GeneratedKey pasted = GeneratedKey.generate("pasted", WRITE, null);
+    Path file = dir.resolve("keys");
+    write(file, key.keyFileLine() + "\n");
+    InMemoryKeyStore store = InMemoryKeyStore.load(file, clock);
+    CachingPrivilegeChecker checker = CachingPrivilegeChecker.builder(store).timeSource(clock).executor(Runnable::run).build();
+    Authenticator auth = Authenticator.builder().apiKeys(checker).build();
+    ReloadingFile watcher = watch(ReloadingFile.keysFile(file, store, checker));
+    write(file, key.keyFileLine() + "\n# pasted by mistake\npasted " + pasted.secret() + " event:write\n");
+    for (int i = 0; i < 4; i++) {
+      clock.advance(Duration.ofSeconds(5));
+      assertThat(watcher.poll()).isFalse();
+    }
+    List<String> warnings = warningsAbout(file);
+    assertThat(warnings).hasSize(1);
+    assertThat(warnings.get(0)).contains("Keeping the last good keys file").contains(file + ":3: the second field must be the secret's hash")
+        .doesNotContain(pasted.secret());
+    assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain(pasted.secret()).doesNotContain(key.secret());
+    assertThat(auth.authenticate(key.credential().authorizationValue())).isInstanceOf(AuthResult.Authenticated.class);
+    assertThat(reloads.events()).containsExactly("keys file refused");
+  }
+
+  @Test
   void theKeySetSwapReportsWhatChanged() throws IOException {
     GeneratedKey a = GeneratedKey.generate("a", WRITE, null);
     GeneratedKey b = GeneratedKey.generate("b", WRITE, null);
