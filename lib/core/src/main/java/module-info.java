@@ -14,5 +14,6 @@ module dev.intakeauth.core {
   exports dev.intakeauth;
   exports dev.intakeauth.access;
   exports dev.intakeauth.anonymous;
+  exports dev.intakeauth.reload;
   exports dev.intakeauth.internal to dev.intakeauth.elasticsearch, dev.intakeauth.servlet, dev.intakeauth.cli;
 }

@@ -30,6 +30,10 @@ import java.util.function.Function;
  *       the right 32-character token, random = random tokens of the same length.
  *   <li>{@code secret-token-near-miss}: fixed = the right token with only its last character wrong,
  *       random = random tokens: a leak of how much of the token was guessed would show here.
+ *   <li>{@code two-tokens-first-vs-second}: two configured 32-character tokens; fixed = the first,
+ *       random = the second: a leak of which token matched would show here.
+ *   <li>{@code two-tokens-first-vs-none} and {@code two-tokens-second-vs-none}: the first (or the
+ *       second) configured token / random tokens of the same length.
  *   <li>{@code api-key}: cached API keys; one class = the right secrets of 256 keys, the other = a wrong
  *       secret of the same length for each of the same keys (its "unknown" answer cached too).
  *   <li>{@code api-key-near-miss}: one class = secrets wrong in their last character only, the other =
@@ -103,7 +107,8 @@ public final class ConstantTimeCheck {
     List<String> names = args.length > 1 ? Arrays.asList(args).subList(1, args.length) : List.of();
     SplittableRandom random = new SplittableRandom(20261125L);
     List<Target> targets = new ArrayList<>();
-    for (Target t : List.of(secretToken(random, false), secretToken(random, true), apiKey(random, "api-key"), apiKey(random, "api-key-near-miss"), apiKey(random, "api-key-a-a"), control(random))) {
+    for (Target t : List.of(secretToken(random, false), secretToken(random, true), twoTokens(random, "first-vs-second"),
+        twoTokens(random, "first-vs-none"), twoTokens(random, "second-vs-none"), apiKey(random, "api-key"), apiKey(random, "api-key-near-miss"), apiKey(random, "api-key-a-a"), control(random))) {
       if (names.isEmpty() || names.contains(t.name)) {
         targets.add(t);
       }
@@ -139,6 +144,22 @@ public final class ConstantTimeCheck {
     @SuppressWarnings("unchecked")
     Function<Object, Object> op = value -> auth.authenticate((List<String>) value);
     return new Target(nearMiss ? "secret-token-near-miss" : "secret-token", new String[] {fixed}, pool, List::of, op, null);
+  }
+
+  /** Two configured tokens of the same length; which classes depends on {@code which}. */
+  private static Target twoTokens(SplittableRandom random, String which) {
+    String first = randomText(random, 32);
+    String second = randomText(random, 32);
+    Authenticator auth = Authenticator.builder().secretTokens(List.of(first, second)).build();
+    String[] randomPool = new String[POOL];
+    for (int i = 0; i < POOL; i++) {
+      randomPool[i] = "Bearer " + randomText(random, 32);
+    }
+    String[] fixed = {"Bearer " + (which.startsWith("second") ? second : first)};
+    String[] other = which.equals("first-vs-second") ? new String[] {"Bearer " + second} : randomPool;
+    @SuppressWarnings("unchecked")
+    Function<Object, Object> op = value -> auth.authenticate((List<String>) value);
+    return new Target("two-tokens-" + which, fixed, other, List::of, op, null);
   }
 
   private static Target apiKey(SplittableRandom random, String name) {

@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The secret-token check per request ({@code Authenticator.authenticate} on a {@code Bearer} value),
- * matching and mismatching, short and long tokens, beside the JDK's constant-time
+ * matching and mismatching, short and long tokens, with one configured token or two (a rotation:
+ * every presented token is compared with both), beside the JDK's constant-time
  * {@code MessageDigest.isEqual} on ready-made byte arrays of the same lengths (the floor for a
  * constant-time comparison that starts from bytes).
  */
@@ -36,8 +37,13 @@ public class SecretTokenBenchmark {
   @Param({"16", "32", "64", "128"})
   public int length;
 
+  /** How many tokens are configured: 1, or 2 during a rotation. */
+  @Param({"1", "2"})
+  public int tokens;
+
   private Authenticator authenticator;
   private List<String> match;
+  private List<String> matchSecond;
   private List<String> mismatchFirst;
   private List<String> mismatchLast;
   private byte[] tokenBytes;
@@ -51,11 +57,15 @@ public class SecretTokenBenchmark {
       sb.append((char) ('a' + (i * 7) % 26));
     }
     String token = sb.toString();
-    authenticator = Authenticator.builder().secretToken(token).build();
+    // The second token differs from the first in every place, so neither is near the other.
+    String second = token.toUpperCase(java.util.Locale.ROOT);
+    authenticator = Authenticator.builder().secretTokens(tokens == 1 ? List.of(token) : List.of(token, second)).build();
     match = List.of("Bearer " + token);
+    matchSecond = List.of("Bearer " + (tokens == 1 ? token : second));
     mismatchFirst = List.of("Bearer " + "#" + token.substring(1));
     mismatchLast = List.of("Bearer " + token.substring(0, length - 1) + "#");
     if (!(authenticator.authenticate(match) instanceof AuthResult.Authenticated)
+        || !(authenticator.authenticate(matchSecond) instanceof AuthResult.Authenticated)
         || authenticator.authenticate(mismatchFirst) instanceof AuthResult.Authenticated
         || authenticator.authenticate(mismatchLast) instanceof AuthResult.Authenticated) {
       throw new IllegalStateException("the benchmark's tokens do not behave as intended");
@@ -68,6 +78,12 @@ public class SecretTokenBenchmark {
   @Benchmark
   public AuthResult match() {
     return authenticator.authenticate(match);
+  }
+
+  /** The second configured token (the first when only one is configured). */
+  @Benchmark
+  public AuthResult matchSecond() {
+    return authenticator.authenticate(matchSecond);
   }
 
   /** A wrong token of the same length, differing in the first character. */

@@ -6,6 +6,7 @@ import dev.intakeauth.internal.ConstantTime;
 import dev.intakeauth.internal.Require;
 import dev.intakeauth.internal.Retry;
 import dev.intakeauth.internal.TokenScratch;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -21,12 +22,14 @@ import org.slf4j.LoggerFactory;
  * <p>Modes: with no secret token and no API keys, every request is let in with every privilege
  * (method {@link AuthMethod#NONE}, logged once as a warning). A secret token lets a matching
  * {@code Bearer} in with every privilege; API keys get exactly the privileges their backend reports.
- * Both may be on at once. A request with no credential at all is a 401; whether a route lets it in
+ * Both may be on at once. Several secret tokens may be valid at once, and replaced while the server
+ * runs, through {@link SecretTokens}; the answer is the same whichever one matched. Its configuration
+ * is otherwise fixed at build. A request with no credential at all is a 401; whether a route lets it in
  * anonymously is decided by {@code dev.intakeauth.access.AccessControl}.
  *
  * <pre>{@code
  * Authenticator auth = Authenticator.builder()
- *     .secretToken(System.getenv("SECRET_TOKEN"))
+ *     .secretToken(System.getenv("SECRET_TOKEN"))   // or secretTokens(...) for several, or a reloadable set
  *     .apiKeys(CachingPrivilegeChecker.builder(backend).build())
  *     .build();
  *
@@ -43,23 +46,28 @@ public final class Authenticator {
   private static final AuthResult.Unauthorized MISSING =
       new AuthResult.Unauthorized(AuthResult.Unauthorized.Reason.MISSING, AuthorizationHeader.MISSING_MESSAGE);
 
-  private final char @Nullable [] secretToken;
   /**
-   * The secret token's characters for the fast path, padded to the longest value with a number no
-   * character equals: the presented characters are compared in place, each with the one at its index,
-   * and a presented token longer than the secret meets the padding.
+   * The secret tokens, or null when they are off. Each request reads the current set once; a set is
+   * immutable, and its fast-path copies are padded to the longest value with a number no character
+   * equals, so the presented characters are compared in place, each with the one at its index, and a
+   * presented token longer than a configured one meets the padding.
    */
-  private final int @Nullable [] paddedSecretToken;
+  private final @Nullable SecretTokens secretTokens;
   private final @Nullable CachingPrivilegeChecker apiKeys;
   private final ApplicationPrivileges privileges;
   private final int maxCredentialLength;
   private final AuthResult.Authenticated unrestricted;
-  /** The answers to a secret token, picked by index: a wrong one, then the right one. */
+  /**
+   * The answers to a secret token, picked by index: a wrong one, then the right one, the same object
+   * whichever configured token matched.
+   */
   private final AuthResult[] secretTokenAnswers;
 
   private Authenticator(Builder b) {
-    this.secretToken = b.secretToken == null ? null : b.secretToken.toCharArray();
-    this.paddedSecretToken = b.secretToken == null ? null : ConstantTime.padded(b.secretToken, b.maxCredentialLength);
+    this.secretTokens = b.secretTokens;
+    if (secretTokens != null) {
+      secretTokens.padTo(b.maxCredentialLength);
+    }
     this.apiKeys = b.apiKeys;
     this.privileges = b.privileges;
     this.maxCredentialLength = b.maxCredentialLength;
@@ -67,7 +75,7 @@ public final class Authenticator {
     this.unrestricted = new AuthResult.Authenticated(AuthMethod.NONE, all, null, null);
     this.secretTokenAnswers =
         new AuthResult[] {INVALID_CREDENTIALS, new AuthResult.Authenticated(AuthMethod.SECRET_TOKEN, all, null, null)};
-    if (secretToken == null && apiKeys == null) {
+    if (secretTokens == null && apiKeys == null) {
       LOG.warn("No secret token is set and API keys are disabled: every request is allowed with every privilege.");
     }
   }
@@ -154,7 +162,7 @@ public final class Authenticator {
    * @return true if {@code Bearer} credentials are accepted
    */
   public boolean secretTokenEnabled() {
-    return secretToken != null;
+    return secretTokens != null;
   }
 
   /**
@@ -178,15 +186,15 @@ public final class Authenticator {
    * goes to the backend lookup. Every other value takes the full parser. Both give the same answer.
    */
   private Object answerOrLookup(List<String> values) {
-    if (secretToken == null && apiKeys == null) {
+    if (secretTokens == null && apiKeys == null) {
       return unrestricted;
     }
     String value = values.size() == 1 ? values.get(0) : null;
     if (value != null) {
       FastPathForm form = AuthorizationHeader.fastPathForm(value, maxCredentialLength);
-      if (form == FastPathForm.BEARER && paddedSecretToken != null) {
-        int match = ConstantTime.visibleTokenEqualsBit(paddedSecretToken, Objects.requireNonNull(secretToken).length, value,
-            AuthorizationHeader.FAST_PATH_TOKEN_START);
+      if (form == FastPathForm.BEARER && secretTokens != null) {
+        SecretTokens.Snapshot tokens = secretTokens.snapshot();
+        int match = ConstantTime.visibleTokenMatchBit(tokens.padded, tokens.lengths, value, AuthorizationHeader.FAST_PATH_TOKEN_START);
         if (match >= 0) {
           // Picked by index, not by a branch: a match and a mismatch cost the same.
           return secretTokenAnswers[match];
@@ -243,11 +251,11 @@ public final class Authenticator {
   }
 
   private AuthResult checkSecretToken(BearerToken token) {
-    if (secretToken == null) {
+    if (secretTokens == null) {
       return METHOD_DISABLED;
     }
-    // The comparison's time depends only on the configured token's length.
-    return secretTokenAnswers[token.matchBit(secretToken)];
+    // Compared with every configured token: the time depends only on their lengths.
+    return secretTokenAnswers[token.matchBit(secretTokens.snapshot().tokens)];
   }
 
   /** The outcome of the backend's answer: a 503 for "unavailable", whose hint is at least a second. */
@@ -260,14 +268,14 @@ public final class Authenticator {
 
   @Override
   public String toString() {
-    return "Authenticator[secretToken=" + (secretToken != null ? "set" : "unset")
+    return "Authenticator[secretToken=" + (secretTokens != null ? "set" : "unset")
         + ", apiKeys=" + (apiKeys != null ? apiKeys : "disabled")
         + ", application=" + privileges.application() + "]";
   }
 
   /** Configures an {@link Authenticator}. */
   public static final class Builder {
-    private @Nullable String secretToken;
+    private @Nullable SecretTokens secretTokens;
     private @Nullable CachingPrivilegeChecker apiKeys;
     private ApplicationPrivileges privileges = ApplicationPrivileges.APM;
     private int maxCredentialLength = AuthorizationHeader.DEFAULT_MAX_LENGTH;
@@ -281,7 +289,35 @@ public final class Authenticator {
      * @return this builder
      */
     public Builder secretToken(@Nullable String token) {
-      this.secretToken = token == null || token.isEmpty() ? null : token;
+      this.secretTokens = token == null || token.isEmpty() ? null : SecretTokens.of(token);
+      return this;
+    }
+
+    /**
+     * Accepts {@code Authorization: Bearer <token>} with any of these tokens, with every privilege:
+     * during a rotation, the old token and the new one. A presented token is compared with all of
+     * them, and the answer is the same whichever matched. Replaces an earlier secret-token setting.
+     *
+     * @param tokens the shared secrets; at least one, none null or blank; null turns secret tokens off
+     * @return this builder
+     * @throws IllegalArgumentException if the collection is empty or a token is null or blank
+     */
+    public Builder secretTokens(@Nullable Collection<String> tokens) {
+      this.secretTokens = tokens == null ? null : SecretTokens.of(tokens);
+      return this;
+    }
+
+    /**
+     * Accepts {@code Authorization: Bearer <token>} with the tokens of a set that can be replaced
+     * while the server runs ({@link SecretTokens#replace}, or a {@code ReloadingFile} that watches a
+     * token file): each request compares with the set current when it arrives. Replaces an earlier
+     * secret-token setting.
+     *
+     * @param tokens the set; null turns secret tokens off
+     * @return this builder
+     */
+    public Builder secretTokens(@Nullable SecretTokens tokens) {
+      this.secretTokens = tokens;
       return this;
     }
 

@@ -24,6 +24,15 @@ public final class BearerToken extends Credential {
     return ConstantTime.equalsBit(expected, token, 0, token.length());
   }
 
+  /**
+   * 1 if this is one of the configured tokens, else 0: compared with every one of them, in time that
+   * depends only on their lengths, never on which one matched.
+   */
+  int matchBit(char[][] configured) {
+    // A configured token is never empty, so an empty one matches none, and costs what a miss costs.
+    return token.isEmpty() ? 0 : ConstantTime.anyEqualsBit(configured, token, 0, token.length());
+  }
+
   /** Compared in constant time, so that equality checks never leak the token. */
   @Override
   public boolean equals(Object o) {

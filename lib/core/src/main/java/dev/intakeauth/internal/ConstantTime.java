@@ -93,4 +93,51 @@ public final class ConstantTime {
     // diff is never negative: 1 when it is 0, else 0.
     return (diff - 1) >>> 31;
   }
+
+  /**
+   * {@link #visibleTokenEqualsBit} against every one of several secrets, with no early exit: each
+   * secret is compared in full and the answers are combined with bit operations, so the work depends
+   * only on how many characters were presented and how many secrets there are, never on which secret
+   * (if any) they equal.
+   *
+   * @param paddedSecrets the secrets as {@link #padded} makes them, each at least as long as the text;
+   *     at least one
+   * @param secretLengths the secrets' lengths, in the same order
+   * @param text the text that holds the presented characters
+   * @param from where they start
+   * @return 1 if they equal one of the secrets, 0 if none, and -1 if one of them is not visible ASCII
+   */
+  public static int visibleTokenMatchBit(int[][] paddedSecrets, int[] secretLengths, String text, int from) {
+    // The first pass also checks the characters; the others only compare. -1 | anything is -1.
+    int match = visibleTokenEqualsBit(paddedSecrets[0], secretLengths[0], text, from);
+    int n = text.length();
+    for (int k = 1; k < paddedSecrets.length; k++) {
+      int[] paddedSecret = paddedSecrets[k];
+      int diff = (n - from) ^ secretLengths[k];
+      for (int i = from, j = 0; i < n; i++, j++) {
+        diff |= text.charAt(i) ^ paddedSecret[j];
+      }
+      match |= (diff - 1) >>> 31;
+    }
+    return match;
+  }
+
+  /**
+   * {@link #equalsBit} against every one of several secrets, with no early exit, the answers
+   * combined with bit operations: the work depends only on the secrets' lengths, never on which one
+   * (if any) the presented characters equal.
+   *
+   * @param expected the secrets
+   * @param presented the text that holds the presented characters
+   * @param from where they start
+   * @param length how many characters were presented; at least 1
+   * @return 1 if they equal one of the secrets, else 0
+   */
+  public static int anyEqualsBit(char[][] expected, String presented, int from, int length) {
+    int match = 0;
+    for (char[] secret : expected) {
+      match |= equalsBit(secret, presented, from, length);
+    }
+    return match;
+  }
 }
