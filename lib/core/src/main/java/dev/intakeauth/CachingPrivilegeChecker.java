@@ -168,7 +168,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     this.listener = GuardedListener.of(b.listener, time);
     // "Unavailable" answers are removed as they settle (see forgetIfUnusable).
     Caffeine<Object, Object> answers = Caffeine.newBuilder().maximumSize(b.maximumSize).executor(b.executor);
-    this.cache = listener == null ? answers.buildAsync() : answers.<CacheKey, CacheEntry>removalListener(this::removed).buildAsync();
+    this.cache = listener == null ? answers.buildAsync() : answers.<CacheKey, CacheEntry>evictionListener(this::evicted).buildAsync();
     this.stale =
         b.staleGrace.isZero()
             ? null
@@ -316,8 +316,11 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     }
   }
 
-  /** Caffeine's removal listener, set only with a listener: tells the answers the full cache pushed out. */
-  private void removed(@Nullable CacheKey key, @Nullable CacheEntry entry, RemovalCause cause) {
+  /**
+   * Caffeine's eviction listener, set only with a listener: tells the settled answers the full cache
+   * pushed out (Caffeine passes only those), at once, and is not called for explicit removals.
+   */
+  private void evicted(@Nullable CacheKey key, @Nullable CacheEntry entry, RemovalCause cause) {
     if (entry != null && cause == RemovalCause.SIZE) {
       removed(entry, EvictionCause.SIZE);
     }
