@@ -309,7 +309,10 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     return entry != null && entry.isDone() && !entry.isCompletedExceptionally() ? entry.join() : null;
   }
 
-  /** Whether {@code done} is an answer that could have been served, and so counts as evicted. */
+  /**
+   * Tells the listener that {@code done} left the cache, if it is an answer that could have been
+   * served ("unavailable" and discarded ones never were); as expired if it was past its lifetime.
+   */
   private void removed(CacheEntry done, EvictionCause cause) {
     if (listener != null && done.outcome != null) {
       listener.onCacheEviction(time.nanoTime() - done.expiresAt >= 0 ? EvictionCause.EXPIRED : cause);
