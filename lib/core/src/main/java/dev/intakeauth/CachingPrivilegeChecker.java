@@ -17,6 +17,7 @@ import dev.intakeauth.internal.TokenBucket;
 import dev.intakeauth.internal.TokenScratch;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
@@ -88,7 +89,7 @@ import org.slf4j.LoggerFactory;
  * {@link AuthListener#onCacheEviction} is told once per usable answer that leaves the cache:
  * {@code SIZE} when the full cache pushed it out, {@code EXPIRED} when an answer past its lifetime is
  * removed (the first lookup that finds it removes it, or the cache pushes it out), {@code INVALIDATED}
- * for {@link #invalidate(String)} and {@link #invalidateAll()}. "Unavailable" answers, never served
+ * for {@link #invalidate(String)}, {@link #invalidateAll(Collection)} and {@link #invalidateAll()}. "Unavailable" answers, never served
  * from the cache, are not evictions, nor is an answer replaced by its refresh.
  * {@link AuthListener#onBackendCall} is told for every backend call, lookups and refreshes, with its
  * duration on the {@link Builder#timeSource}; {@link AuthListener#onBudgetRefusal} for each refusal
@@ -380,13 +381,27 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
    * @throws NullPointerException if {@code keyId} is null
    */
   public void invalidate(String keyId) {
-    Objects.requireNonNull(keyId, "keyId");
-    invalidating(keyId);
-    Predicate<CacheKey> ofId = key -> keyId.equals(key.keyId());
-    removeAnswers(ofId);
-    recentlyGranted.asMap().keySet().removeIf(ofId);
+    invalidateAll(Set.of(Objects.requireNonNull(keyId, "keyId")));
+  }
+
+  /**
+   * As {@link #invalidate(String)} for several key ids at once, in one scan of the cache: for a
+   * revocation feed that found many keys revoked in one round.
+   *
+   * @param keyIds the API keys' ids; any text
+   * @throws NullPointerException if {@code keyIds} or one of them is null
+   */
+  public void invalidateAll(Collection<String> keyIds) {
+    Set<String> ids = Set.copyOf(keyIds);
+    if (ids.isEmpty()) {
+      return;
+    }
+    invalidating(ids);
+    Predicate<CacheKey> ofIds = key -> key.keyId() != null && ids.contains(key.keyId());
+    removeAnswers(ofIds);
+    recentlyGranted.asMap().keySet().removeIf(ofIds);
     if (stale != null) {
-      stale.asMap().keySet().removeIf(ofId);
+      stale.asMap().keySet().removeIf(ofIds);
     }
   }
 
@@ -404,9 +419,9 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
    * Counts an invalidation, before anything is removed, so that a backend call settling from here on
    * can tell (see {@link #invalidatedSince}).
    */
-  private void invalidating(@Nullable String keyId) {
+  private void invalidating(@Nullable Set<String> keyIds) {
     long epoch = invalidations.incrementAndGet();
-    recentInvalidations.set((int) epoch & (RECENT_INVALIDATIONS - 1), new Invalidation(epoch, keyId));
+    recentInvalidations.set((int) epoch & (RECENT_INVALIDATIONS - 1), new Invalidation(epoch, keyIds));
   }
 
   /**
@@ -423,7 +438,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     }
     for (long e = epoch + 1; e <= now; e++) {
       Invalidation i = recentInvalidations.get((int) e & (RECENT_INVALIDATIONS - 1));
-      if (i == null || i.epoch != e || i.keyId == null || i.keyId.equals(keyId)) {
+      if (i == null || i.epoch != e || i.keyIds == null || keyId == null || i.keyIds.contains(keyId)) {
         return true;
       }
     }
@@ -765,8 +780,8 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     }
   }
 
-  /** An invalidation as counted, with its key id, or null for all. No secret. */
-  private record Invalidation(long epoch, @Nullable String keyId) {}
+  /** An invalidation as counted, with its key ids, or null for all. No secret. */
+  private record Invalidation(long epoch, @Nullable Set<String> keyIds) {}
 
   /** Configures a {@link CachingPrivilegeChecker}. Every setting has a default. */
   public static final class Builder {

@@ -445,6 +445,23 @@ class CheckerListenerTest {
   }
 
   @Test
+  void severalIdsAreInvalidatedInOneCall() {
+    CachingPrivilegeChecker checker = cache().build();
+    ApiKeyCredential a = newKey();
+    ApiKeyCredential b = newKey();
+    ApiKeyCredential kept = newKey();
+    for (ApiKeyCredential key : List.of(a, b, kept)) {
+      checker.check(key, APM);
+    }
+    events.take();
+    checker.invalidateAll(List.of(a.id(), b.id(), "not-cached"));
+    assertThat(events.take()).containsExactly("evicted INVALIDATED", "evicted INVALIDATED");
+    assertThat(checker.cachedKeyIds()).containsExactly(kept.id());
+    assertThatNullPointerException().isThrownBy(() -> checker.invalidateAll(java.util.Arrays.asList(kept.id(), null)));
+    assertThat(checker.cachedKeyIds()).containsExactly(kept.id());
+  }
+
+  @Test
   void invalidateTakesAnyTextAsAnIdButNotNull() {
     CachingPrivilegeChecker checker = cache().build();
     ApiKeyCredential key = newKey();
