@@ -6,24 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class GuardedListenerTest {
 
-  private static final TimeSource TIME = new TimeSource() {
-    @Override
-    public long nanoTime() {
-      return 0;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.EPOCH;
-    }
-  };
+  private static final TimeSource TIME = TimeSource.system();
 
   @Test
   void noListenerIsNothingToReportTo() {
