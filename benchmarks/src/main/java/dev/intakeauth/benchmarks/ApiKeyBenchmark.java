@@ -3,6 +3,7 @@ package dev.intakeauth.benchmarks;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.intakeauth.ApiKeyCredential;
+import dev.intakeauth.AuthListener;
 import dev.intakeauth.AuthResult;
 import dev.intakeauth.Authenticator;
 import dev.intakeauth.CachingPrivilegeChecker;
@@ -14,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -32,7 +34,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@code -t 1} and {@code -t 2}, and {@code -prof gc} for allocation per operation.
  *
  * <p>{@code apiKeyCacheHitFullParse} sends the same value twice, which takes the full parser and the
- * cache's full lookup instead of the fast path.
+ * cache's full lookup instead of the fast path. {@code apiKeyCacheHitWithListener} is the hot path
+ * with a listener set that counts hits, as a metrics binding would.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -43,6 +46,8 @@ import org.openjdk.jmh.infra.Blackhole;
 public class ApiKeyBenchmark {
 
   private Authenticator authenticator;
+  private Authenticator authenticatorWithListener;
+  private final CountingListener counting = new CountingListener();
   private List<String> header;
   private List<String> headerTwice;
   private String encoded;
@@ -65,12 +70,30 @@ public class ApiKeyBenchmark {
     }
   }
 
+  /** Counts cache hits and misses, as a metrics binding's counters would. */
+  static final class CountingListener implements AuthListener {
+    final LongAdder hits = new LongAdder();
+    final LongAdder misses = new LongAdder();
+
+    @Override
+    public void onCacheHit() {
+      hits.increment();
+    }
+
+    @Override
+    public void onCacheMiss() {
+      misses.increment();
+    }
+  }
+
   /** One key in an in-process key store behind the caching checker, its answer cached. */
   @Setup
   public void setUp() {
     GeneratedKey key = GeneratedKey.generate(GeneratedKey.newId(), List.of(Privilege.EVENT_WRITE), null);
-    CachingPrivilegeChecker checker = CachingPrivilegeChecker.builder(InMemoryKeyStore.builder().add(key).build()).build();
+    InMemoryKeyStore store = InMemoryKeyStore.builder().add(key).build();
+    CachingPrivilegeChecker checker = CachingPrivilegeChecker.builder(store).build();
     authenticator = Authenticator.builder().apiKeys(checker).build();
+    authenticatorWithListener = Authenticator.builder().apiKeys(CachingPrivilegeChecker.builder(store).listener(counting).build()).build();
     ApiKeyCredential credential = key.credential();
     header = List.of(credential.authorizationValue());
     headerTwice = List.of(credential.authorizationValue(), credential.authorizationValue());
@@ -83,6 +106,11 @@ public class ApiKeyBenchmark {
     if (checker.backendCalls() != calls) {
       throw new IllegalStateException("the benchmark key is not answered from the cache");
     }
+    authenticatorWithListener.authenticate(header);
+    authenticatorWithListener.authenticate(header);
+    if (counting.hits.sum() != 1 || counting.misses.sum() != 1) {
+      throw new IllegalStateException("the listener does not hear the hit");
+    }
     encoded = credential.encoded();
     encodedBytes = encoded.getBytes(StandardCharsets.US_ASCII);
     bareCache = Caffeine.newBuilder().maximumSize(100_000).build();
@@ -93,6 +121,12 @@ public class ApiKeyBenchmark {
   @Benchmark
   public AuthResult apiKeyCacheHit() {
     return authenticator.authenticate(header).authorize(Privilege.EVENT_WRITE);
+  }
+
+  /** The hot path with a listener set that counts each hit. */
+  @Benchmark
+  public AuthResult apiKeyCacheHitWithListener() {
+    return authenticatorWithListener.authenticate(header).authorize(Privilege.EVENT_WRITE);
   }
 
   /** The same key through the full parser and the cache's full lookup. */

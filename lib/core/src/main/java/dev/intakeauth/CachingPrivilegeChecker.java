@@ -3,7 +3,11 @@ package dev.intakeauth;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.intakeauth.AuthListener.BackendResult;
+import dev.intakeauth.AuthListener.BudgetScope;
+import dev.intakeauth.AuthListener.EvictionCause;
 import dev.intakeauth.internal.CacheKey;
 import dev.intakeauth.internal.CircuitBreaker;
 import dev.intakeauth.internal.LogSafe;
@@ -12,14 +16,21 @@ import dev.intakeauth.internal.Retry;
 import dev.intakeauth.internal.TokenBucket;
 import dev.intakeauth.internal.TokenScratch;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +64,37 @@ import org.slf4j.LoggerFactory;
  *       {@link Builder#breakerCoolDown}.
  *   <li>Optionally ({@link Builder#staleIfError}), while the backend is unavailable, the last positive
  *       answer is served for a bounded grace period after it expired.
+ *   <li>{@link #invalidate(String)} forgets every answer for one key id at once, and an answer whose
+ *       backend call was under way when an invalidation came is given to the requests that waited
+ *       for it but never cached.
  * </ul>
+ *
+ * <h2>What the listener hears</h2>
+ *
+ * With a {@link Builder#listener} set (none by default, which costs nothing: a check of a final
+ * field), each lookup reports exactly one {@link AuthListener#onCacheHit()} or
+ * {@link AuthListener#onCacheMiss()}, however it came in (the request path's cached outcome, then
+ * the full lookup, count as one lookup):
+ *
+ * <ul>
+ *   <li>a <em>hit</em> is a lookup that found a settled, usable answer ("granted" or "unknown key",
+ *       within its lifetime) and was answered with it, without waiting for the backend; that
+ *       includes an answer served while it is refreshed in the background;
+ *   <li>a <em>miss</em> is every other lookup: nothing cached, an expired answer, an answer still
+ *       being fetched (a lookup that joins another's backend call waits for the backend, so it is a
+ *       miss although it adds no call), a settled "unavailable", or a lookup refused by a budget or
+ *       the open breaker before any call.
+ * </ul>
+ *
+ * {@link AuthListener#onCacheEviction} is told once per usable answer that leaves the cache:
+ * {@code SIZE} when the full cache pushed it out, {@code EXPIRED} when an answer past its lifetime is
+ * removed (the first lookup that finds it removes it, or the cache pushes it out), {@code INVALIDATED}
+ * for {@link #invalidate(String)}, {@link #invalidateAll(Collection)} and {@link #invalidateAll()}. "Unavailable" answers, never served
+ * from the cache, are not evictions, nor is an answer replaced by its refresh.
+ * {@link AuthListener#onBackendCall} is told for every backend call, lookups and refreshes, with its
+ * duration on the {@link Builder#timeSource}; {@link AuthListener#onBudgetRefusal} for each refusal
+ * by the global budget or a client's share; {@link AuthListener#onBreakerStateChange} once per real
+ * change of the breaker's state, in order. The listener never gets a key id, a secret or a client.
  *
  * <pre>{@code
  * CachingPrivilegeChecker checker = CachingPrivilegeChecker.builder(elasticsearch)
@@ -68,6 +109,8 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
   /** "Never", as a distance from now that cannot overflow a difference of two time readings. */
   private static final long NEVER = Long.MAX_VALUE / 2;
+  /** How many invalidations are remembered by key id; a power of two. */
+  private static final int RECENT_INVALIDATIONS = 64;
   private static final AtomicLongFieldUpdater<CacheEntry> REFRESH_AT = AtomicLongFieldUpdater.newUpdater(CacheEntry.class, "refreshAt");
 
   private final PrivilegeChecker backend;
@@ -97,6 +140,18 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   private final AtomicLong backendCalls = new AtomicLong();
   private final AtomicLong lastBudgetLog = new AtomicLong(Long.MIN_VALUE);
   private final AtomicLong lastClientShareLog = new AtomicLong(Long.MIN_VALUE);
+  /** The listener, guarded; null when none was set, so that nothing is reported nor spent. */
+  private final @Nullable AuthListener listener;
+  /** When a backend call last answered, and last failed; null before the first. */
+  private volatile @Nullable Instant lastSuccess;
+  private volatile @Nullable Instant lastFailure;
+  /**
+   * Counts invalidations, so that a backend call can tell whether one came while it was under way;
+   * the last {@link #RECENT_INVALIDATIONS} are remembered with their key ids, so that one id's
+   * invalidation does not discard the answers of calls for other ids. Holds no secret.
+   */
+  private final AtomicLong invalidations = new AtomicLong();
+  private final AtomicReferenceArray<Invalidation> recentInvalidations = new AtomicReferenceArray<>(RECENT_INVALIDATIONS);
 
   private CachingPrivilegeChecker(Builder b) {
     this.backend = b.backend;
@@ -111,8 +166,10 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     this.clientLimitSettingName = b.clientLimitSettingName;
     this.expireAfterNanos = b.expireAfterWrite.toNanos();
     this.refreshAfterNanos = expireAfterNanos - expireAfterNanos / 5;
-    // "Unavailable" answers are removed as they settle (see forgetIfUnavailable).
-    this.cache = Caffeine.newBuilder().maximumSize(b.maximumSize).executor(b.executor).buildAsync();
+    this.listener = GuardedListener.of(b.listener, time);
+    // "Unavailable" answers are removed as they settle (see forgetIfUnusable).
+    Caffeine<Object, Object> answers = Caffeine.newBuilder().maximumSize(b.maximumSize).executor(b.executor);
+    this.cache = listener == null ? answers.buildAsync() : answers.<CacheKey, CacheEntry>evictionListener(this::evicted).buildAsync();
     this.stale =
         b.staleGrace.isZero()
             ? null
@@ -139,7 +196,9 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
             // A share left alone for a minute has refilled in full, so forgetting it then gives nothing away.
             .expireAfterAccess(Duration.ofMinutes(1))
             .build();
-    this.breaker = new CircuitBreaker(b.breakerThreshold, b.breakerCoolDown, time::nanoTime);
+    AuthListener told = listener;
+    this.breaker = new CircuitBreaker(b.breakerThreshold, b.breakerCoolDown, time::nanoTime,
+        told == null ? null : (from, to) -> told.onBreakerStateChange(publicState(from), publicState(to)));
   }
 
   /**
@@ -181,19 +240,36 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   private CompletableFuture<CheckResult> lookUp(CacheKey key, ApiKeyCredential credential, @Nullable String client) {
     long now = time.nanoTime();
     CompletableFuture<CacheEntry> answer = cache.getIfPresent(key);
-    if (answer != null && isExpired(answer, now)) {
+    CacheEntry found = completed(answer);
+    if (found != null && (found.discarded || now - found.expiresAt >= 0)) {
       // Gone as if never cached; a removal that lost a race leaves the newer entry for get() to find.
-      cache.asMap().remove(key, answer);
+      if (cache.asMap().remove(key, answer)) {
+        removed(found, EvictionCause.EXPIRED);
+      }
       answer = null;
+      found = null;
+    }
+    if (listener != null) {
+      if (found != null && found.outcome != null) {
+        listener.onCacheHit();
+      } else {
+        listener.onCacheMiss();
+      }
     }
     if (answer == null) {
+      long epoch = invalidations.get();
       answer = cache.get(key, (k, executor) -> load(k, credential, client));
+      // An answer that settled before an invalidation's scan could see it in the cache.
+      CacheEntry done = completed(answer);
+      if (done != null && done.outcome != null && invalidatedSince(epoch, key.keyId()) && cache.asMap().remove(key, answer)) {
+        removed(done, EvictionCause.INVALIDATED);
+      }
     } else if (refreshIfDue(key, answer, credential, now)) {
       // A refresh that answered at once already decides this request.
       answer = Objects.requireNonNullElse(cache.getIfPresent(key), answer);
     }
     // An answer that settled before the cache held it was not seen by load's own removal.
-    forgetIfUnavailable(key, answer);
+    forgetIfUnusable(key, answer);
     CacheEntry done = completed(answer);
     if (done != null && (stale == null || !(done.result instanceof CheckResult.Unavailable))) {
       return CompletableFuture.completedFuture(done.result);
@@ -223,16 +299,43 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     }
     // One clock reading serves both limits.
     long now = time.nanoTime();
-    return now - done.expiresAt < 0 && done.refreshAt - now > 0 ? done.outcome : null;
+    AuthResult outcome = now - done.expiresAt < 0 && done.refreshAt - now > 0 ? done.outcome : null;
+    if (outcome != null && listener != null) {
+      listener.onCacheHit();
+    }
+    return outcome;
   }
 
   private static @Nullable CacheEntry completed(@Nullable CompletableFuture<CacheEntry> entry) {
     return entry != null && entry.isDone() && !entry.isCompletedExceptionally() ? entry.join() : null;
   }
 
-  private static boolean isExpired(CompletableFuture<CacheEntry> entry, long now) {
-    CacheEntry done = completed(entry);
-    return done != null && now - done.expiresAt >= 0;
+  /**
+   * Tells the listener that {@code done} left the cache, if it is an answer that could have been
+   * served ("unavailable" and discarded ones never were); as expired if it was past its lifetime.
+   */
+  private void removed(CacheEntry done, EvictionCause cause) {
+    if (listener != null && done.outcome != null) {
+      listener.onCacheEviction(time.nanoTime() - done.expiresAt >= 0 ? EvictionCause.EXPIRED : cause);
+    }
+  }
+
+  /**
+   * Caffeine's eviction listener, set only with a listener: tells the settled answers the full cache
+   * pushed out (Caffeine passes only those), at once, and is not called for explicit removals.
+   */
+  private void evicted(@Nullable CacheKey key, @Nullable CacheEntry entry, RemovalCause cause) {
+    if (entry != null && cause == RemovalCause.SIZE) {
+      removed(entry, EvictionCause.SIZE);
+    }
+  }
+
+  private static BreakerState publicState(CircuitBreaker.State state) {
+    return switch (state) {
+      case CLOSED -> BreakerState.CLOSED;
+      case OPEN -> BreakerState.OPEN;
+      case HALF_OPEN -> BreakerState.HALF_OPEN;
+    };
   }
 
   /**
@@ -268,31 +371,109 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   }
 
   /**
-   * Drops every cached answer for one key id, whatever its secret, at once: the next request with
-   * that id asks the backend again. An answer being fetched while this runs is not cached.
+   * Drops every answer for one key id, whatever its secret and scope, at once: the next request with
+   * that id asks the backend again, spending no budget for having been granted before, and no stale
+   * answer stands in for it. An answer being fetched while this runs is given to the requests that
+   * waited for it, but not cached. Scans the cache: meant for an operator or a revocation feed, not
+   * for every request.
    *
-   * @param keyId the API key's id
+   * @param keyId the API key's id; any text
+   * @throws NullPointerException if {@code keyId} is null
    */
   public void invalidate(String keyId) {
-    Objects.requireNonNull(keyId, "keyId");
-    cache.asMap().keySet().removeIf(key -> keyId.equals(key.keyId()));
-    recentlyGranted.asMap().keySet().removeIf(key -> keyId.equals(key.keyId()));
+    invalidateAll(Set.of(Objects.requireNonNull(keyId, "keyId")));
+  }
+
+  /**
+   * As {@link #invalidate(String)} for several key ids at once, in one scan of the cache: for a
+   * revocation feed that found many keys revoked in one round.
+   *
+   * @param keyIds the API keys' ids; any text
+   * @throws NullPointerException if {@code keyIds} or one of them is null
+   */
+  public void invalidateAll(Collection<String> keyIds) {
+    Set<String> ids = Set.copyOf(keyIds);
+    if (ids.isEmpty()) {
+      return;
+    }
+    invalidating(ids);
+    Predicate<CacheKey> ofIds = key -> key.keyId() != null && ids.contains(key.keyId());
+    removeAnswers(ofIds);
+    recentlyGranted.asMap().keySet().removeIf(ofIds);
     if (stale != null) {
-      stale.asMap().keySet().removeIf(key -> keyId.equals(key.keyId()));
+      stale.asMap().keySet().removeIf(ofIds);
+    }
+  }
+
+  /** Drops every cached answer, for example after keys were invalidated in bulk. */
+  public void invalidateAll() {
+    invalidating(null);
+    removeAnswers(key -> true);
+    recentlyGranted.invalidateAll();
+    if (stale != null) {
+      stale.invalidateAll();
     }
   }
 
   /**
-   * The ids of the API keys that have an answer in the cache now, for a revocation feed to ask
-   * about. Holds no secret.
+   * Counts an invalidation, before anything is removed, so that a backend call settling from here on
+   * can tell (see {@link #invalidatedSince}).
+   */
+  private void invalidating(@Nullable Set<String> keyIds) {
+    long epoch = invalidations.incrementAndGet();
+    recentInvalidations.set((int) epoch & (RECENT_INVALIDATIONS - 1), new Invalidation(epoch, keyIds));
+  }
+
+  /**
+   * Whether an invalidation counted after {@code epoch} may concern {@code keyId}: true when one
+   * named it or every id, and when unsure (too many since, or one not yet remembered).
+   */
+  private boolean invalidatedSince(long epoch, @Nullable String keyId) {
+    long now = invalidations.get();
+    if (now == epoch) {
+      return false;
+    }
+    if (now - epoch > RECENT_INVALIDATIONS) {
+      return true;
+    }
+    for (long e = epoch + 1; e <= now; e++) {
+      Invalidation i = recentInvalidations.get((int) e & (RECENT_INVALIDATIONS - 1));
+      if (i == null || i.epoch != e || i.keyIds == null || keyId == null || i.keyIds.contains(keyId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void removeAnswers(Predicate<CacheKey> which) {
+    Map<CacheKey, CompletableFuture<CacheEntry>> answers = cache.asMap();
+    if (listener == null) {
+      answers.keySet().removeIf(which);
+      return;
+    }
+    for (Map.Entry<CacheKey, CompletableFuture<CacheEntry>> e : answers.entrySet()) {
+      if (which.test(e.getKey()) && answers.remove(e.getKey(), e.getValue())) {
+        CacheEntry done = completed(e.getValue());
+        if (done != null) {
+          removed(done, EvictionCause.INVALIDATED);
+        }
+      }
+    }
+  }
+
+  /**
+   * The ids of the API keys that have a usable answer in the cache now ("granted" or "unknown key",
+   * within its lifetime), for a revocation feed to ask about. Holds no secret.
    *
    * @return a new set of key ids
    */
-  public java.util.Set<String> cachedKeyIds() {
-    java.util.Set<String> ids = new java.util.HashSet<>();
-    for (CacheKey key : cache.asMap().keySet()) {
-      String id = key.keyId();
-      if (id != null) {
+  public Set<String> cachedKeyIds() {
+    Set<String> ids = new HashSet<>();
+    long now = time.nanoTime();
+    for (Map.Entry<CacheKey, CompletableFuture<CacheEntry>> e : cache.asMap().entrySet()) {
+      CacheEntry done = completed(e.getValue());
+      String id = e.getKey().keyId();
+      if (id != null && done != null && done.outcome != null && now - done.expiresAt < 0) {
         ids.add(id);
       }
     }
@@ -300,21 +481,15 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   }
 
   /**
-   * How the backend is doing, for health checks.
+   * How the backend is doing, for health checks: the breaker's state, when a backend call last
+   * answered ("granted" or "unknown key") and last failed or timed out, on the
+   * {@link Builder#timeSource}'s wall clock, and about how many answers the cache holds (answers
+   * being fetched and expired answers not yet removed included).
    *
    * @return a snapshot
    */
   public BackendHealth health() {
-    return new BackendHealth(BreakerState.valueOf(breaker.state().name()), null, null, cache.synchronous().estimatedSize());
-  }
-
-  /** Drops every cached answer, for example after keys were invalidated in bulk. */
-  public void invalidateAll() {
-    cache.synchronous().invalidateAll();
-    recentlyGranted.invalidateAll();
-    if (stale != null) {
-      stale.invalidateAll();
-    }
+    return new BackendHealth(publicState(breaker.state()), lastSuccess, lastFailure, cache.synchronous().estimatedSize());
   }
 
   private CompletableFuture<CacheEntry> load(CacheKey key, ApiKeyCredential credential, @Nullable String client) {
@@ -331,17 +506,18 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
       }
     }
     CompletableFuture<CacheEntry> answer = ask(key, credential);
-    answer.thenRun(() -> forgetIfUnavailable(key, answer));
+    answer.thenRun(() -> forgetIfUnusable(key, answer));
     return answer;
   }
 
   /** One backend call, bounded by the deadline, settled into an answer that is never exceptional. */
   private CompletableFuture<CacheEntry> ask(CacheKey key, ApiKeyCredential credential) {
+    long epoch = invalidations.get();
     long started = time.nanoTime();
     backendCalls.incrementAndGet();
     CompletableFuture<CheckResult> call = callBackend(credential, key.scope());
     CompletableFuture<CheckResult> bounded = call.copy().orTimeout(deadline.toNanos(), TimeUnit.NANOSECONDS);
-    return bounded.handle((result, failure) -> settle(key, result, failure, call, started));
+    return bounded.handle((result, failure) -> settle(key, result, failure, call, started, epoch));
   }
 
   /**
@@ -358,6 +534,9 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     if (share != null) {
       long shareWait = share.tryTake();
       if (shareWait > 0) {
+        if (listener != null) {
+          listener.onBudgetRefusal(BudgetScope.CLIENT);
+        }
         logClientShareExhausted(key, client);
         return new CheckResult.Unavailable(
             Duration.ofNanos(shareWait),
@@ -369,6 +548,9 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
       if (share != null) {
         // Others spent the budget: this client's share was not used, and stays its own.
         share.giveBack();
+      }
+      if (listener != null) {
+        listener.onBudgetRefusal(BudgetScope.GLOBAL);
       }
       logBudgetExhausted(key);
       return new CheckResult.Unavailable(
@@ -415,7 +597,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     ask(key, credential).thenAccept(fresh -> {
       if (fresh.result instanceof CheckResult.Unavailable unavailable) {
         done.refreshAt = time.nanoTime() + Retry.atLeastOneSecond(unavailable.retryAfter()).toNanos();
-      } else {
+      } else if (!fresh.discarded) {
         // Replaces only the answer this refresh started from: one that expired, was invalidated or
         // replaced meanwhile stays as it is.
         cache.asMap().replace(key, current, CompletableFuture.completedFuture(fresh));
@@ -425,13 +607,14 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   }
 
   /**
-   * Removes this very answer from the cache if it is "unavailable", so that it is never served again.
-   * Called when it settles and again by the caller that put it in the cache (whichever comes after
-   * the cache holds it does the removal; the other finds nothing or a newer answer, and leaves it).
+   * Removes this very answer from the cache if it is "unavailable" or discarded, so that it is never
+   * served again. Called when it settles and again by the caller that put it in the cache (whichever
+   * comes after the cache holds it does the removal; the other finds nothing or a newer answer, and
+   * leaves it).
    */
-  private void forgetIfUnavailable(CacheKey key, CompletableFuture<CacheEntry> answer) {
+  private void forgetIfUnusable(CacheKey key, CompletableFuture<CacheEntry> answer) {
     CacheEntry done = completed(answer);
-    if (done != null && done.result instanceof CheckResult.Unavailable) {
+    if (done != null && done.outcome == null) {
       cache.asMap().remove(key, answer);
     }
   }
@@ -444,12 +627,22 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     }
   }
 
+  /**
+   * Turns what a backend call gave into an answer, and records it: health, the breaker, the
+   * listener, and for an answer that may be cached, the digests of keys granted lately and the stale
+   * answers. An answer is discarded (given to its waiting requests but never cached) when an
+   * invalidation that may concern its key came after the call started ({@code epoch}); that check
+   * comes after the records, which it undoes, so that an invalidation that comes in between still
+   * removes them.
+   */
   private CacheEntry settle(
-      CacheKey key, @Nullable CheckResult result, @Nullable Throwable failure, CompletableFuture<CheckResult> call, long started) {
+      CacheKey key, @Nullable CheckResult result, @Nullable Throwable failure, CompletableFuture<CheckResult> call, long started, long epoch) {
+    boolean timedOut = false;
     if (failure != null) {
       Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
       if (cause instanceof TimeoutException) {
         call.cancel(true);
+        timedOut = true;
         result = new CheckResult.Unavailable(Retry.MINIMUM, "backend gave no answer within " + deadline);
       } else {
         result = PrivilegeChecker.unavailable(cause);
@@ -459,32 +652,50 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
       // A backend that breaks its contract is read as unavailable, like one that throws.
       result = new CheckResult.Unavailable(Retry.MINIMUM, "backend answered null");
     }
+    long now = time.nanoTime();
     if (result instanceof CheckResult.Unavailable unavailable) {
+      lastFailure = time.instant();
+      if (listener != null) {
+        listener.onBackendCall(timedOut ? BackendResult.TIMED_OUT : BackendResult.UNAVAILABLE, now - started);
+      }
       breaker.onFailure();
       LOG.warn("API key {}: backend unavailable: {}", key, unavailable.detail());
       return unavailableEntry(unavailable);
     }
+    lastSuccess = time.instant();
+    if (listener != null) {
+      listener.onBackendCall(result instanceof CheckResult.Granted ? BackendResult.GRANTED : BackendResult.UNKNOWN_KEY, now - started);
+    }
     breaker.onSuccess();
-    long now = time.nanoTime();
     if (result instanceof CheckResult.Granted granted) {
       recentlyGranted.put(key, Boolean.TRUE);
       if (stale != null) {
         stale.put(key, granted);
       }
+    } else {
+      recentlyGranted.invalidate(key);
+      if (stale != null) {
+        stale.invalidate(key);
+      }
+    }
+    if (invalidatedSince(epoch, key.keyId())) {
+      recentlyGranted.invalidate(key);
+      if (stale != null) {
+        stale.invalidate(key);
+      }
+      return new CacheEntry(result, null, now + NEVER, now + NEVER, true);
+    }
+    if (result instanceof CheckResult.Granted) {
       // The refresh point counts from when the question was asked (the answer is that old); the
       // lifetime, from when the answer came, as a cache that expires entries itself would count it.
-      return new CacheEntry(result, ApiKeyOutcome.of(key.keyId(), result), started + refreshAfterNanos, now + expireAfterNanos);
+      return new CacheEntry(result, ApiKeyOutcome.of(key.keyId(), result), started + refreshAfterNanos, now + expireAfterNanos, false);
     }
-    recentlyGranted.invalidate(key);
-    if (stale != null) {
-      stale.invalidate(key);
-    }
-    return new CacheEntry(result, ApiKeyOutcome.of(key.keyId(), result), now + NEVER, now + expireAfterNanos);
+    return new CacheEntry(result, ApiKeyOutcome.of(key.keyId(), result), now + NEVER, now + expireAfterNanos, false);
   }
 
   private CacheEntry unavailableEntry(CheckResult.Unavailable unavailable) {
     long now = time.nanoTime();
-    return new CacheEntry(unavailable, null, now + NEVER, now + NEVER);
+    return new CacheEntry(unavailable, null, now + NEVER, now + NEVER, false);
   }
 
   private CheckResult orStale(CacheKey key, CheckResult result) {
@@ -539,7 +750,13 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
    */
   private static final class CacheEntry {
     final CheckResult result;
+    /** Null for an answer never served from the cache: "unavailable", or discarded. */
     final @Nullable AuthResult outcome;
+    /**
+     * An answer fetched by a call an invalidation overtook: given to the requests that waited for
+     * it, then removed, never served from the cache.
+     */
+    final boolean discarded;
     /** From here on the entry is gone: {@link Builder#expireAfterWrite} after the answer came. */
     final long expiresAt;
     /**
@@ -549,18 +766,22 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
      */
     volatile long refreshAt;
 
-    CacheEntry(CheckResult result, @Nullable AuthResult outcome, long refreshAt, long expiresAt) {
+    CacheEntry(CheckResult result, @Nullable AuthResult outcome, long refreshAt, long expiresAt, boolean discarded) {
       this.result = result;
       this.outcome = outcome;
+      this.discarded = discarded;
       this.refreshAt = refreshAt;
       this.expiresAt = expiresAt;
     }
 
     @Override
     public String toString() {
-      return "CacheEntry[" + (result instanceof CheckResult.Granted ? "granted" : result.getClass().getSimpleName()) + "]";
+      return "CacheEntry[" + (discarded ? "discarded " : "") + (result instanceof CheckResult.Granted ? "granted" : result.getClass().getSimpleName()) + "]";
     }
   }
+
+  /** An invalidation as counted, with its key ids, or null for all. No secret. */
+  private record Invalidation(long epoch, @Nullable Set<String> keyIds) {}
 
   /** Configures a {@link CachingPrivilegeChecker}. Every setting has a default. */
   public static final class Builder {

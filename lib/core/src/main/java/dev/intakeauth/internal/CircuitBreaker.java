@@ -1,12 +1,18 @@
 package dev.intakeauth.internal;
 
-import java.util.function.LongSupplier;
 import java.time.Duration;
+import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Fails fast while a backend keeps failing. Closed until {@code threshold} failures in a row; then
  * open for {@code coolDown}; then one probe is let through (half-open): success closes it, failure
  * opens it again.
+ *
+ * <p>Each real change of state is told, once, to an optional callback, called while the breaker's
+ * lock is held so that changes are told in the order they happened; it must be fast and must not
+ * call back into the breaker.
  */
 public final class CircuitBreaker {
 
@@ -23,6 +29,7 @@ public final class CircuitBreaker {
   private final LongSupplier nanoTime;
   private final int threshold;
   private final long coolDownNanos;
+  private final @Nullable BiConsumer<State, State> transitions;
   private State state = State.CLOSED;
   private int failures;
   private long openedAt;
@@ -35,7 +42,20 @@ public final class CircuitBreaker {
    * @param nanoTime the monotonic time in nanoseconds
    */
   public CircuitBreaker(int threshold, Duration coolDown, LongSupplier nanoTime) {
+    this(threshold, coolDown, nanoTime, null);
+  }
+
+  /**
+   * Makes a closed breaker that tells each change of state.
+   *
+   * @param threshold failures in a row that open it; positive
+   * @param coolDown how long it stays open before a probe
+   * @param nanoTime the monotonic time in nanoseconds
+   * @param transitions called with the state before and after each change, or null
+   */
+  public CircuitBreaker(int threshold, Duration coolDown, LongSupplier nanoTime, @Nullable BiConsumer<State, State> transitions) {
     this.nanoTime = nanoTime;
+    this.transitions = transitions;
     this.threshold = Require.positive(threshold, "threshold");
     this.coolDownNanos = coolDown.toNanos();
   }
@@ -53,7 +73,7 @@ public final class CircuitBreaker {
       case OPEN:
         long waited = nanoTime.getAsLong() - openedAt;
         if (waited >= coolDownNanos) {
-          state = State.HALF_OPEN;
+          moveTo(State.HALF_OPEN);
           return 0;
         }
         return coolDownNanos - waited;
@@ -65,14 +85,14 @@ public final class CircuitBreaker {
   /** Gives back a probe slot that was acquired but not used, so that the next call may probe. */
   public synchronized void abandonProbe() {
     if (state == State.HALF_OPEN) {
-      state = State.OPEN;
+      moveTo(State.OPEN);
       openedAt = nanoTime.getAsLong() - coolDownNanos;
     }
   }
 
   /** Records a call that got an answer. */
   public synchronized void onSuccess() {
-    state = State.CLOSED;
+    moveTo(State.CLOSED);
     failures = 0;
   }
 
@@ -80,8 +100,17 @@ public final class CircuitBreaker {
   public synchronized void onFailure() {
     failures++;
     if (state == State.HALF_OPEN || failures >= threshold) {
-      state = State.OPEN;
+      moveTo(State.OPEN);
       openedAt = nanoTime.getAsLong();
+    }
+  }
+
+  /** Changes the state, and tells a real change. Called with the lock held. */
+  private void moveTo(State next) {
+    State previous = state;
+    state = next;
+    if (previous != next && transitions != null) {
+      transitions.accept(previous, next);
     }
   }
 

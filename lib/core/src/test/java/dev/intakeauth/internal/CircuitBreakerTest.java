@@ -3,6 +3,8 @@ package dev.intakeauth.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -61,5 +63,28 @@ class CircuitBreakerTest {
     breaker.onFailure();
     breaker.onFailure();
     assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  @Test
+  void eachRealChangeIsToldOnceInOrder() {
+    List<String> told = new ArrayList<>();
+    CircuitBreaker observed = new CircuitBreaker(2, Duration.ofSeconds(5), now::get, (from, to) -> told.add(from + "->" + to));
+    observed.onSuccess();
+    observed.onFailure();
+    observed.onFailure();
+    // A late failure of a call made before it opened changes nothing.
+    observed.onFailure();
+    assertThat(observed.tryAcquire()).isPositive();
+    now.addAndGet(TimeUnit.SECONDS.toNanos(5));
+    assertThat(observed.tryAcquire()).isZero();
+    observed.abandonProbe();
+    assertThat(observed.tryAcquire()).isZero();
+    observed.onFailure();
+    now.addAndGet(TimeUnit.SECONDS.toNanos(5));
+    assertThat(observed.tryAcquire()).isZero();
+    observed.onSuccess();
+    observed.onSuccess();
+    assertThat(told).containsExactly(
+        "CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
   }
 }
