@@ -10,6 +10,7 @@ import dev.intakeauth.AuthListener.BudgetScope;
 import dev.intakeauth.AuthListener.EvictionCause;
 import dev.intakeauth.internal.CacheKey;
 import dev.intakeauth.internal.CircuitBreaker;
+import dev.intakeauth.internal.ListenerGuard;
 import dev.intakeauth.internal.LogSafe;
 import dev.intakeauth.internal.Require;
 import dev.intakeauth.internal.Retry;
@@ -166,7 +167,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     this.clientLimitSettingName = b.clientLimitSettingName;
     this.expireAfterNanos = b.expireAfterWrite.toNanos();
     this.refreshAfterNanos = expireAfterNanos - expireAfterNanos / 5;
-    this.listener = GuardedListener.of(b.listener, time);
+    this.listener = ListenerGuard.guard(b.listener);
     // "Unavailable" answers are removed as they settle (see forgetIfUnusable).
     Caffeine<Object, Object> answers = Caffeine.newBuilder().maximumSize(b.maximumSize).executor(b.executor);
     this.cache = listener == null ? answers.buildAsync() : answers.<CacheKey, CacheEntry>evictionListener(this::evicted).buildAsync();

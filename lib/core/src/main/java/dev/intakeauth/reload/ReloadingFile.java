@@ -1,6 +1,7 @@
 package dev.intakeauth.reload;
 
 import dev.intakeauth.AuthListener;
+import dev.intakeauth.internal.ListenerGuard;
 import dev.intakeauth.AuthorizationHeader;
 import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.InMemoryKeyStore;
@@ -58,7 +59,6 @@ import org.slf4j.LoggerFactory;
 public final class ReloadingFile implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ReloadingFile.class);
-  private static final long LISTENER_WARNING_INTERVAL = TimeUnit.MINUTES.toNanos(1);
 
   /**
    * Parses a file's text and applies it atomically, or throws and applies nothing.
@@ -83,15 +83,14 @@ public final class ReloadingFile implements AutoCloseable {
   private final Loader loader;
   private final long periodNanos;
   private final TimeSource time;
-  private final AuthListener listener;
+  /** The listener, guarded; null when none was set. */
+  private final @Nullable AuthListener listener;
   private final int maxBytes;
 
   /** When the file was last read, by the time source. */
   private long lastCheck;
   /** The digest of the content last read, or the problem that stopped it from being read. */
   private String lastSeen;
-  private long lastListenerWarning;
-  private boolean listenerWarned;
   private @Nullable ScheduledExecutorService ownExecutor;
   private @Nullable ScheduledFuture<?> task;
   private boolean closed;
@@ -103,7 +102,7 @@ public final class ReloadingFile implements AutoCloseable {
     this.loader = b.loader;
     this.periodNanos = b.period.toNanos();
     this.time = b.time;
-    this.listener = b.listener;
+    this.listener = ListenerGuard.guard(b.listener);
     this.maxBytes = b.maxBytes;
     this.lastCheck = time.nanoTime();
     byte[] bytes;
@@ -247,15 +246,8 @@ public final class ReloadingFile implements AutoCloseable {
   }
 
   private void report(boolean succeeded) {
-    try {
+    if (listener != null) {
       listener.onReload(name, succeeded);
-    } catch (RuntimeException e) {
-      long now = time.nanoTime();
-      if (!listenerWarned || now - lastListenerWarning >= LISTENER_WARNING_INTERVAL) {
-        listenerWarned = true;
-        lastListenerWarning = now;
-        LOG.warn("An AuthListener threw {} from onReload; ignored", e.getClass().getName());
-      }
     }
   }
 

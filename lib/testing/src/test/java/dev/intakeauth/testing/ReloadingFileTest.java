@@ -466,6 +466,6 @@ class ReloadingFileTest {
     write(file, "second\n");
     assertThat(watcher.checkNow()).isTrue();
     assertThat(tokens.size()).isEqualTo(1);
-    assertThat(captured.toString(StandardCharsets.UTF_8)).contains("AuthListener threw");
+    assertThat(captured.toString(StandardCharsets.UTF_8)).contains("threw in onReload");
   }
 }
