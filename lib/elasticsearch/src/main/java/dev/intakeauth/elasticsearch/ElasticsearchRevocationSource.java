@@ -20,6 +20,7 @@ import org.elasticsearch.client.Response;
 import org.elasticsearch.client.ResponseException;
 import org.elasticsearch.client.ResponseListener;
 import org.elasticsearch.client.RestClient;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,7 +125,7 @@ public final class ElasticsearchRevocationSource implements RevocationSource, Au
    *
    * @return the result of the check, or null
    */
-  public Boolean seesEveryKey() {
+  public @Nullable Boolean seesEveryKey() {
     return seesEveryKey.get();
   }
 
