@@ -167,6 +167,24 @@ public final class ElasticsearchConnection {
     return String.join(", ", urls);
   }
 
+  /** The URLs of a client's nodes, for {@code toString()}. */
+  static List<String> hostsOf(RestClient client) {
+    List<String> urls = new ArrayList<>();
+    for (Node node : client.getNodes()) {
+      urls.add(node.getHost().toURI());
+    }
+    return urls;
+  }
+
+  /** Closes a client; one that fails to close leaves nothing to do. */
+  static void closeQuietly(RestClient client) {
+    try {
+      client.close();
+    } catch (java.io.IOException e) {
+      // nothing left to do
+    }
+  }
+
   /**
    * Why a request failed without an answer, in words, without the exception's message (which may
    * carry addresses or certificate details that do not help).

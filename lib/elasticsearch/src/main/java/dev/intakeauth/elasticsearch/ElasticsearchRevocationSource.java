@@ -251,20 +251,12 @@ public final class ElasticsearchRevocationSource implements RevocationSource, Au
   @Override
   public void close() {
     if (ownsClient) {
-      try {
-        client.close();
-      } catch (IOException e) {
-        // nothing left to do with a client that fails to close
-      }
+      ElasticsearchConnection.closeQuietly(client);
     }
   }
 
   @Override
   public String toString() {
-    List<String> hosts = new ArrayList<>();
-    for (Node node : client.getNodes()) {
-      hosts.add(node.getHost().toURI());
-    }
-    return "ElasticsearchRevocationSource" + hosts;
+    return "ElasticsearchRevocationSource" + ElasticsearchConnection.hostsOf(client);
   }
 }
