@@ -2,6 +2,7 @@ package dev.intakeauth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.intakeauth.internal.ListenerGuard;
 import dev.intakeauth.internal.LogSafe;
 import dev.intakeauth.internal.Require;
 import java.time.Duration;
@@ -18,7 +19,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Evicts revoked API keys from a {@link CachingPrivilegeChecker} within seconds, on every instance:
  * every {@link Builder#period} (default 5 s) it takes the key ids the cache holds
  * ({@link CachingPrivilegeChecker#cachedKeyIds()}), asks a {@link RevocationSource} which of them are
- * invalidated or expired, and {@linkplain CachingPrivilegeChecker#invalidate(String) invalidates}
+ * invalidated or expired, and {@linkplain CachingPrivilegeChecker#invalidateAll(java.util.Collection) invalidates}
  * those at once. With the feed on, the cache lifetime can be long (minutes), which cuts the backend's
  * traffic too: one small request per period per instance, whatever the number of agents.
  *
@@ -61,7 +61,6 @@ public final class RevocationFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RevocationFeed.class);
   /** The most revoked key ids remembered, so that they are not asked about again. */
   static final int REMEMBERED_REVOKED = 100_000;
-  private static final long LISTENER_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   private final CachingPrivilegeChecker checker;
   private final RevocationSource source;
@@ -75,7 +74,6 @@ public final class RevocationFeed implements AutoCloseable {
   /** How many rounds each revoked id has been evicted in; ids evicted twice are not asked about again. */
   private final Cache<String, Integer> revokedSeen = Caffeine.newBuilder().maximumSize(REMEMBERED_REVOKED).executor(Runnable::run).build();
   private final ReentrantLock roundLock = new ReentrantLock();
-  private final AtomicLong lastListenerFailureLog = new AtomicLong(Long.MIN_VALUE);
   private volatile @Nullable Instant lastSuccess;
   private volatile int consecutiveFailures;
   private @Nullable ScheduledExecutorService ownScheduler;
@@ -89,7 +87,7 @@ public final class RevocationFeed implements AutoCloseable {
     this.deadline = b.deadline != null ? b.deadline : min(period, Duration.ofSeconds(3));
     this.chunkSize = b.chunkSize;
     this.time = b.time;
-    this.listener = b.listener == AuthListener.NONE ? null : b.listener;
+    this.listener = ListenerGuard.guard(b.listener);
     this.givenScheduler = b.scheduler;
   }
 
@@ -178,14 +176,17 @@ public final class RevocationFeed implements AutoCloseable {
         failure = e.getMessage();
         break;
       }
+      List<String> found = new ArrayList<>();
       for (String id : answer) {
         // Only ids it was asked about: a source that answers more must not evict other keys.
         if (id != null && chunk.contains(id)) {
-          checker.invalidate(id);
+          found.add(id);
           revokedSeen.asMap().merge(id, 1, Integer::sum);
-          revoked++;
         }
       }
+      // One pass over the cache for the whole chunk, not one per key.
+      checker.invalidateAll(found);
+      revoked += found.size();
     }
     long duration = time.nanoTime() - started;
     Round result = new Round(failure == null, ids.size(), revoked, Duration.ofNanos(Math.max(0, duration)));
@@ -240,17 +241,8 @@ public final class RevocationFeed implements AutoCloseable {
             + " Retrying every {}; this is logged again only after it has answered.", failure, period);
       }
     }
-    AuthListener l = listener;
-    if (l != null) {
-      try {
-        l.onRevocationCheck(round.succeeded(), round.keyIdsChecked(), round.revoked(), round.duration().toNanos());
-      } catch (RuntimeException e) {
-        long now = time.nanoTime();
-        long last = lastListenerFailureLog.get();
-        if ((last == Long.MIN_VALUE || now - last >= LISTENER_LOG_INTERVAL_NANOS) && lastListenerFailureLog.compareAndSet(last, now)) {
-          LOG.warn("AuthListener {} threw {} from onRevocationCheck; ignored", l.getClass().getName(), e.getClass().getName());
-        }
-      }
+    if (listener != null) {
+      listener.onRevocationCheck(round.succeeded(), round.keyIdsChecked(), round.revoked(), round.duration().toNanos());
     }
   }
 
