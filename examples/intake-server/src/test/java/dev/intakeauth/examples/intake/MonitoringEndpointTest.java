@@ -221,7 +221,7 @@ class MonitoringEndpointTest {
     try (IntakeServer server = start("apm-server.auth.secret_token: s3cret\n")) {
       HttpResponse<String> health = get(server.monitoringUrl() + "/health");
       assertThat(health.statusCode()).isEqualTo(200);
-      assertThat(health.body()).isEqualTo("{\"status\":\"ok\",\"api_keys\":null}");
+      assertThat(health.body()).isEqualTo("{\"status\":\"ok\",\"api_keys\":null,\"reloads\":[]}");
       assertThat(get(server.monitoringUrl() + "/metrics").body()).contains("intake_auth_requests_total{").doesNotContain("cache_size{");
     }
   }
