@@ -13,7 +13,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,32 +62,12 @@ class OperationsSettingsTest {
 
   /** Plain HTTP with credentials allowed, on any free ports, with these settings added (dotted form). */
   private IntakeServer start(String settings) throws Exception {
-    Path config = dir.resolve("apm-server.yml");
-    Files.writeString(config, """
-        apm-server.host: 127.0.0.1:0
-        intake-auth.allow_plain_http_credentials: true
-        http.host: 127.0.0.1
-        """ + settings);
-    IntakeServer server = new IntakeServer(Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    server.time = clock;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    picocli.CommandLine cl = IntakeServer.commandLine(server);
-    cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-    assertThat(cl.execute("--config", config.toString())).as("started: %s", err).isZero();
-    return server;
+    return IntakeServerTest.startedOnClock(dir, clock, "intake-auth.allow_plain_http_credentials: true\nhttp.host: 127.0.0.1\n" + settings);
   }
 
   /** Starts with these settings and expects the start to fail; returns what it printed. */
   private String failsToStart(String settings) throws Exception {
-    Path config = dir.resolve("apm-server.yml");
-    Files.writeString(config, "apm-server.host: 127.0.0.1:0\nhttp.host: 127.0.0.1\n" + settings);
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try (IntakeServer server = new IntakeServer(Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
-      picocli.CommandLine cl = IntakeServer.commandLine(server);
-      cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-      assertThat(cl.execute("--config", config.toString())).isEqualTo(1);
-    }
-    return err.toString(StandardCharsets.UTF_8);
+    return IntakeServerTest.failsToStart(dir, "http.host: 127.0.0.1\n" + settings);
   }
 
   /** Replaces a file as a writer should: a new file renamed over the old one. */
