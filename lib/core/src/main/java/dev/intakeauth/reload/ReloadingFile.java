@@ -53,6 +53,9 @@ import org.slf4j.LoggerFactory;
  * watch.close();
  * }</pre>
  *
+ * <p>{@link #status()} says, for a health endpoint, when content was last applied and whether the
+ * file as it is now is refused, and why.
+ *
  * <p>Thread-safe. Tests drive it with a manual {@link TimeSource} and {@link #poll()} or
  * {@link #checkNow()} instead of {@link #start()}.
  */
