@@ -31,7 +31,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The monitoring endpoint, on a listener of its own that the intake port never serves:
  * {@code GET /metrics} in the Prometheus text format and {@code GET /health} as JSON (with the
- * watched files' reload states), 503 while the API-key backend's circuit breaker is open. Anything else is 404, another method 405. Plain HTTP,
+ * watched files' reload states), 503 while the API-key backend's circuit breaker is open. Anything
+ * else is 404, another method 405. Plain HTTP,
  * meant for a local address (by default {@code localhost}).
  */
 final class MonitoringServer implements AutoCloseable {
