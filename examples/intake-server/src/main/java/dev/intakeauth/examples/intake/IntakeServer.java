@@ -5,6 +5,7 @@ import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.GeneratedKey;
 import dev.intakeauth.InMemoryKeyStore;
 import dev.intakeauth.Privilege;
+import dev.intakeauth.RevocationFeed;
 import dev.intakeauth.TimeSource;
 import dev.intakeauth.SecretTokens;
 import dev.intakeauth.access.AccessControl;
@@ -15,6 +16,7 @@ import dev.intakeauth.anonymous.AnonymousRateLimiter;
 import dev.intakeauth.anonymous.ClientAddressResolver;
 import dev.intakeauth.elasticsearch.ElasticsearchConnection;
 import dev.intakeauth.elasticsearch.ElasticsearchPrivilegeChecker;
+import dev.intakeauth.elasticsearch.ElasticsearchRevocationSource;
 import dev.intakeauth.grpc.GrpcMethods;
 import dev.intakeauth.micrometer.IntakeAuthMetrics;
 import dev.intakeauth.reload.ReloadingFile;
@@ -81,6 +83,9 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
   private @Nullable OtlpGrpcServer otlpGrpc;
   /** The listener given to the components, when the monitoring endpoint is on. */
   private @Nullable IntakeAuthMetrics metrics;
+  /** Evicts revoked API keys from the cache; null when off. */
+  private @Nullable RevocationFeed revocation;
+  private @Nullable ElasticsearchRevocationSource revocationSource;
   private @Nullable JvmGcMetrics gcMetrics;
   private @Nullable MonitoringServer monitoring;
   private String monitoringUrl = "";
@@ -298,6 +303,9 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     for (ReloadingFile r : reloads) {
       r.start();
     }
+    if (revocation != null) {
+      revocation.start();
+    }
     String host = settings.bindHost().contains(":") ? "[" + settings.bindHost() + "]" : settings.bindHost();
     baseUrl = (settings.tlsEnabled() ? "https://" : "http://") + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + connector.getLocalPort();
     if (tryIt != null) {
@@ -327,8 +335,9 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     String host = settings.monitoringHost();
     int port = settings.monitoringPort();
     try {
+      RevocationFeed feed = revocation;
       monitoring = MonitoringServer.start(host, port, registry, checker == null ? null : checker::health,
-          () -> reloads.stream().map(ReloadingFile::status).toList());
+          () -> reloads.stream().map(ReloadingFile::status).toList(), feed == null ? null : feed::health);
     } catch (IOException e) {
       close();
       throw new ConfigException(ServerConfig.Setting.MONITORING_HOST.key + ", " + ServerConfig.Setting.MONITORING_PORT.key + ": cannot listen on "
@@ -370,9 +379,12 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
       }
       return checker;
     }
-    for (ServerConfig.Setting ignored : List.of(ServerConfig.Setting.ES_USERNAME, ServerConfig.Setting.ES_PASSWORD, ServerConfig.Setting.ES_API_KEY)) {
-      if (settings.optional(ignored) != null) {
-        LOG.info("{} is not used: each API key's privileges are checked with the agent's own key", ignored.key);
+    if (!settings.revocationEnabled()) {
+      for (ServerConfig.Setting ignored : List.of(ServerConfig.Setting.ES_USERNAME, ServerConfig.Setting.ES_PASSWORD, ServerConfig.Setting.ES_API_KEY)) {
+        if (settings.optional(ignored) != null) {
+          LOG.info("{} is not used: each API key's privileges are checked with the agent's own key (the server's own"
+              + " credential serves only {})", ignored.key, ServerConfig.Setting.REVOCATION_ENABLED.key);
+        }
       }
     }
     String protocol = settings.optional(ServerConfig.Setting.ES_PROTOCOL);
@@ -413,8 +425,26 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
         }
       }
     }
-    return ElasticsearchPrivilegeChecker.create(connection.build())
+    CachingPrivilegeChecker checker = ElasticsearchPrivilegeChecker.create(connection.build())
         .cached(b -> budget(b, settings));
+    if (settings.revocationEnabled()) {
+      // The agents' connection carries no credential of its own; the feed's carries the server's.
+      String apiKey = settings.optional(ServerConfig.Setting.ES_API_KEY);
+      if (apiKey != null) {
+        connection.apiKey(apiKey);
+      } else {
+        connection.basicAuth(java.util.Objects.requireNonNull(settings.optional(ServerConfig.Setting.ES_USERNAME)),
+            java.util.Objects.requireNonNull(settings.optional(ServerConfig.Setting.ES_PASSWORD)));
+      }
+      revocationSource = ElasticsearchRevocationSource.create(connection.build());
+      RevocationFeed.Builder feed = RevocationFeed.builder(checker, revocationSource)
+          .period(settings.duration(ServerConfig.Setting.REVOCATION_PERIOD)).timeSource(time);
+      if (metrics != null) {
+        feed.listener(metrics);
+      }
+      revocation = feed.build();
+    }
+    return checker;
   }
 
   private static CorsPolicy cors(ServerConfig settings) {
@@ -494,6 +524,11 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     for (ReloadingFile r : reloads) {
       r.poll();
     }
+  }
+
+  /** The revocation feed, or null when it is off; for tests. */
+  @Nullable RevocationFeed revocation() {
+    return revocation;
   }
 
   /** The watched files, for tests. */
@@ -578,6 +613,12 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
   public void close() {
     for (ReloadingFile r : reloads) {
       r.close();
+    }
+    if (revocation != null) {
+      revocation.close();
+    }
+    if (revocationSource != null) {
+      revocationSource.close();
     }
     if (monitoring != null) {
       try {

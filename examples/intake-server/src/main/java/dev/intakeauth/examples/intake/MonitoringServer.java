@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.intakeauth.reload.ReloadingFile;
 import dev.intakeauth.BackendHealth;
 import dev.intakeauth.BreakerState;
+import dev.intakeauth.RevocationFeed;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,12 +58,13 @@ final class MonitoringServer implements AutoCloseable {
    * @param registry what {@code /metrics} shows
    * @param health the API-key backend's health, or null when API keys are off
    * @param reloads the watched files' states
+   * @param revocation the revocation feed's health, or null when the feed is off
    * @return the running endpoint
    * @throws IOException if the address cannot be bound
    * @throws Exception if Jetty cannot start otherwise
    */
   static MonitoringServer start(String host, int port, PrometheusMeterRegistry registry, @Nullable Supplier<BackendHealth> health,
-      Supplier<List<ReloadingFile.Status>> reloads) throws Exception {
+      Supplier<List<ReloadingFile.Status>> reloads, @Nullable Supplier<RevocationFeed.Health> revocation) throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(8, 2);
     threads.setName("monitoring");
     Server jetty = new Server(threads);
@@ -73,7 +75,7 @@ final class MonitoringServer implements AutoCloseable {
     connector.setPort(port);
     connector.setIdleTimeout(30_000);
     jetty.addConnector(connector);
-    jetty.setHandler(new Endpoints(registry, health, reloads));
+    jetty.setHandler(new Endpoints(registry, health, reloads, revocation));
     jetty.setErrorHandler(new JsonErrorHandler());
     try {
       jetty.start();
@@ -112,10 +114,21 @@ final class MonitoringServer implements AutoCloseable {
    * The health document with {@code reloads}: for each watched file, what it holds, its path, when
    * its content was last applied, when a change was last refused and, while the file as it is now is
    * refused, the problem (as logged: the line and what is wrong, never the content). A refused file
-   * leaves the status ok: the last good state is still served.
+   * leaves the status ok: the last good state is still served. And {@code revocation}: when the feed
+   * last finished a round, how many rounds in a row failed since, and whether it runs (null when the
+   * feed is off). A failing feed leaves the status ok too: the cache lifetime still bounds a revoked
+   * key's life.
    */
-  static String healthJson(@Nullable BackendHealth health, List<ReloadingFile.Status> reloads) {
+  static String healthJson(@Nullable BackendHealth health, List<ReloadingFile.Status> reloads, RevocationFeed.@Nullable Health revocation) {
     ObjectNode root = health(health);
+    if (revocation == null) {
+      root.putNull("revocation");
+    } else {
+      ObjectNode feed = root.putObject("revocation");
+      feed.put("last_success", instant(revocation.lastSuccess()));
+      feed.put("consecutive_failures", revocation.consecutiveFailures());
+      feed.put("running", revocation.running());
+    }
     ArrayNode files = root.putArray("reloads");
     for (ReloadingFile.Status r : reloads) {
       ObjectNode file = files.addObject();
@@ -158,8 +171,11 @@ final class MonitoringServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final @Nullable Supplier<BackendHealth> health;
     private final Supplier<List<ReloadingFile.Status>> reloads;
+    private final @Nullable Supplier<RevocationFeed.Health> revocation;
 
-    Endpoints(PrometheusMeterRegistry registry, @Nullable Supplier<BackendHealth> health, Supplier<List<ReloadingFile.Status>> reloads) {
+    Endpoints(PrometheusMeterRegistry registry, @Nullable Supplier<BackendHealth> health, Supplier<List<ReloadingFile.Status>> reloads,
+        @Nullable Supplier<RevocationFeed.Health> revocation) {
+      this.revocation = revocation;
       this.registry = registry;
       this.health = health;
       this.reloads = reloads;
@@ -179,7 +195,7 @@ final class MonitoringServer implements AutoCloseable {
         return answer(response, callback, HttpStatus.OK_200, PROMETHEUS_TEXT, registry.scrape());
       }
       BackendHealth snapshot = health == null ? null : health.get();
-      return answer(response, callback, status(snapshot), "application/json", healthJson(snapshot, reloads.get()));
+      return answer(response, callback, status(snapshot), "application/json", healthJson(snapshot, reloads.get(), revocation == null ? null : revocation.get()));
     }
 
     private static String error(int status) {

@@ -82,6 +82,9 @@ public final class ServerConfig {
     RELOAD_ENABLED("intake-auth.reload.enabled", Type.BOOLEAN, "true"),
     /** How often the watched files are read. */
     RELOAD_PERIOD("intake-auth.reload.period", Type.DURATION, "5s"),
+    /** Evict API keys invalidated or expired in Elasticsearch every period, asking with the server's own credential. */
+    REVOCATION_ENABLED("intake-auth.revocation.enabled", Type.BOOLEAN, "false"),
+    REVOCATION_PERIOD("intake-auth.revocation.period", Type.DURATION, "5s"),
     TRUSTED_PROXIES("intake-auth.trusted_proxies", Type.LIST, ""),
     FORWARDED_HEADER("intake-auth.forwarded_header", Type.STRING, "x-forwarded-for"),
     ALLOW_PLAIN_HTTP_CREDENTIALS("intake-auth.allow_plain_http_credentials", Type.BOOLEAN, "false"),
@@ -445,7 +448,8 @@ public final class ServerConfig {
     if (monitoringHost().isEmpty()) {
       throw new ConfigException(Setting.MONITORING_HOST.key + ": expected a host name or address, such as localhost");
     }
-    for (Setting timeout : List.of(Setting.READ_TIMEOUT, Setting.IDLE_TIMEOUT, Setting.RELOAD_PERIOD, Setting.API_KEY_CACHE_LIFETIME)) {
+    for (Setting timeout : List.of(Setting.READ_TIMEOUT, Setting.IDLE_TIMEOUT, Setting.RELOAD_PERIOD, Setting.API_KEY_CACHE_LIFETIME,
+        Setting.REVOCATION_PERIOD)) {
       if (duration(timeout).isZero()) {
         throw new ConfigException(timeout.key + ": must be longer than 0s");
       }
@@ -462,6 +466,17 @@ public final class ServerConfig {
     }
     if (apiKeysEnabled() && elasticsearchHosts().isEmpty() && keysFile() == null) {
       throw new ConfigException(Setting.API_KEY_ENABLED.key + ": give apm-server.auth.api_key.elasticsearch.hosts or intake-auth.keys_file");
+    }
+    if (revocationEnabled()) {
+      if (!apiKeysEnabled() || elasticsearchHosts().isEmpty()) {
+        throw new ConfigException(Setting.REVOCATION_ENABLED.key + ": the revocation feed asks Elasticsearch; it needs API keys from "
+            + Setting.ES_HOSTS.key + " (a keys file is reloaded instead: " + Setting.RELOAD_ENABLED.key + ")");
+      }
+      if (optional(Setting.ES_API_KEY) == null && (optional(Setting.ES_USERNAME) == null || optional(Setting.ES_PASSWORD) == null)) {
+        throw new ConfigException(Setting.REVOCATION_ENABLED.key + ": the revocation feed asks with the server's own credential: set "
+            + Setting.ES_API_KEY.key + ", or " + Setting.ES_USERNAME.key + " and " + Setting.ES_PASSWORD.key
+            + " (cluster privilege read_security on 8.5+, manage_api_key on 7.x)");
+      }
     }
     if (anonymousEnabled() && !secretTokensConfigured() && !apiKeysEnabled()) {
       throw new ConfigException(Setting.ANONYMOUS_ENABLED.key + ": anonymous access needs a secret token or API keys (without them every request is let in)");
@@ -611,6 +626,11 @@ public final class ServerConfig {
   /** How often the watched files are read. */
   Duration reloadPeriod() {
     return duration(Setting.RELOAD_PERIOD);
+  }
+
+  /** Whether the revocation feed runs. */
+  boolean revocationEnabled() {
+    return bool(Setting.REVOCATION_ENABLED);
   }
 
   /** How long an API key's answer is cached. */

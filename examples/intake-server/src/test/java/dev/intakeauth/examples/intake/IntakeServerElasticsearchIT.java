@@ -24,6 +24,9 @@ class IntakeServerElasticsearchIT {
       String all = "ApiKey " + es.createApiKey("all", ElasticsearchNode.apmRole("event:write", "config_agent:read", "sourcemap:write"), null).encoded();
       ElasticsearchNode.ApiKey revoked = es.createApiKey("revoked", ElasticsearchNode.apmRole("event:write"), null);
       es.invalidateApiKey(revoked.id());
+      ElasticsearchNode.ApiKey laterRevoked = es.createApiKey("later-revoked", ElasticsearchNode.apmRole("event:write"), null);
+      // The server's own key for the revocation feed, with the least privilege it needs on 8.x.
+      ElasticsearchNode.ApiKey feed = es.createApiKey("revocation-feed", "{\"feed\":{\"cluster\":[\"read_security\"]}}", null);
 
       Path[] pair = Pem.selfSigned(dir);
       Path yml = dir.resolve("apm-server.yml");
@@ -36,11 +39,17 @@ class IntakeServerElasticsearchIT {
                 limit: 50
                 elasticsearch:
                   hosts: ["%s"]
-                  username: ignored-user
+                  api_key: %s
             ssl:
               certificate: cert.pem
               key: key.pem
-          """.formatted(es.url()));
+          intake-auth:
+            api_key:
+              cache_lifetime: 10m
+            revocation:
+              enabled: true
+              period: 1s
+          """.formatted(es.url(), feed.encoded()));
       try (IntakeServer server = IntakeServerTest.started(Map.of(), "--config", yml.toString())) {
         Client c = new Client(server.baseUrl(), pair[0]);
         String events = Client.events("checkout", "java", 2);
@@ -67,6 +76,26 @@ class IntakeServerElasticsearchIT {
         assertThat(c.post("/intake/v2/events", events, wrongSecret).statusCode()).isEqualTo(401);
         assertThat(c.post("/intake/v2/events", events, null).statusCode()).isEqualTo(401);
 
+        // Invalidated after it was cached for 10 minutes: the revocation feed evicts it within a few
+        // seconds, on the server's own key; a cached key not invalidated stays.
+        String later = "ApiKey " + laterRevoked.encoded();
+        assertThat(c.post("/intake/v2/events", events, later).statusCode()).isEqualTo(202);
+        es.invalidateApiKey(laterRevoked.id());
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        int status;
+        do {
+          Thread.sleep(100);
+          status = c.post("/intake/v2/events", events, later).statusCode();
+        } while (status == 202 && System.nanoTime() < deadline);
+        assertThat(status).as("an invalidated key, cached for 10 minutes, is refused once the feed has seen it").isEqualTo(401);
+        assertThat(c.post("/intake/v2/events", events, writer).statusCode()).isEqualTo(202);
+        HttpResponse<String> health = MonitoringEndpointTest.get(server.monitoringUrl() + "/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).containsPattern("\"revocation\":\\{\"last_success\":\"[^\"]+\",\"consecutive_failures\":0,\"running\":true}");
+        assertThat(MonitoringEndpointTest.get(server.monitoringUrl() + "/metrics").body())
+            .containsPattern("(?m)^intake_auth_revocation_revoked_total 1\\.0$");
+        long accepted = server.acceptedEvents();
+
         // a cached key answers while Elasticsearch is down; a new one gets a 503 with Retry-After
         es.stop();
         assertThat(c.post("/intake/v2/events", events, writer).statusCode()).isEqualTo(202);
@@ -75,7 +104,7 @@ class IntakeServerElasticsearchIT {
         assertThat(down.statusCode()).isEqualTo(503);
         assertThat(down.body()).isEqualTo("{\"error\":\"service unavailable\"}");
         assertThat(down.headers().firstValue("Retry-After")).isPresent();
-        assertThat(server.acceptedEvents()).isEqualTo(6);
+        assertThat(server.acceptedEvents()).isEqualTo(accepted + 2);
       }
     }
   }

@@ -65,8 +65,9 @@ class MonitoringEndpointTest {
     return credentials.toString().strip();
   }
 
-  private HttpResponse<String> get(String url) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+  /** A plain-HTTP GET of the monitoring endpoint. */
+  static HttpResponse<String> get(String url) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> send(String method, String url) throws Exception {
@@ -201,7 +202,7 @@ class MonitoringEndpointTest {
     try (IntakeServer server = start("apm-server.auth.secret_token: s3cret\n")) {
       HttpResponse<String> health = get(server.monitoringUrl() + "/health");
       assertThat(health.statusCode()).isEqualTo(200);
-      assertThat(health.body()).isEqualTo("{\"status\":\"ok\",\"api_keys\":null,\"reloads\":[]}");
+      assertThat(health.body()).isEqualTo("{\"status\":\"ok\",\"api_keys\":null,\"revocation\":null,\"reloads\":[]}");
       assertThat(get(server.monitoringUrl() + "/metrics").body()).contains("intake_auth_requests_total{").doesNotContain("cache_size{");
     }
   }

@@ -172,4 +172,24 @@ class ServerConfigTest {
     assertThat(ServerConfig.knownSettings()).contains("apm-server.auth.api_key.limit", "intake-auth.trusted_proxies");
     assertThat(List.of(ServerConfig.Setting.values())).allSatisfy(s -> assertThat(s.environmentName()).matches("[A-Z][A-Z0-9_]*"));
   }
+
+  @Test
+  void theRevocationFeedNeedsElasticsearchAndTheServersOwnCredential() {
+    fails("apm-server.auth.secret_token: t\nintake-auth.revocation.enabled: true\n",
+        "intake-auth.revocation.enabled: the revocation feed asks Elasticsearch; it needs API keys from"
+            + " apm-server.auth.api_key.elasticsearch.hosts (a keys file is reloaded instead: intake-auth.reload.enabled)");
+    fails("apm-server.auth.api_key: {enabled: true}\nintake-auth.keys_file: keys.txt\nintake-auth.revocation.enabled: true\n",
+        "intake-auth.revocation.enabled: the revocation feed asks Elasticsearch; it needs API keys from"
+            + " apm-server.auth.api_key.elasticsearch.hosts (a keys file is reloaded instead: intake-auth.reload.enabled)");
+    String es = "apm-server.auth.api_key: {enabled: true, elasticsearch: {hosts: [\"https://es:9200\"]%s}}\nintake-auth.revocation.enabled: true\n";
+    String noCredential = "intake-auth.revocation.enabled: the revocation feed asks with the server's own credential: set"
+        + " apm-server.auth.api_key.elasticsearch.api_key, or apm-server.auth.api_key.elasticsearch.username and"
+        + " apm-server.auth.api_key.elasticsearch.password (cluster privilege read_security on 8.5+, manage_api_key on 7.x)";
+    fails(es.formatted(""), noCredential);
+    fails(es.formatted(", username: feed"), noCredential);
+    assertThat(parse(es.formatted(", username: feed, password: pw")).revocationEnabled()).isTrue();
+    assertThat(parse(es.formatted(", api_key: a2V5OnNlY3JldA==")).revocationEnabled()).isTrue();
+    assertThat(parse(es.formatted(", api_key: a2V5OnNlY3JldA==")).duration(ServerConfig.Setting.REVOCATION_PERIOD)).isEqualTo(java.time.Duration.ofSeconds(5));
+    fails(es.formatted(", api_key: k") + "intake-auth.revocation.period: 0s\n", "intake-auth.revocation.period: must be longer than 0s");
+  }
 }
