@@ -78,7 +78,7 @@ public final class RevocationFeed implements AutoCloseable {
   private volatile int consecutiveFailures;
   private @Nullable ScheduledExecutorService ownScheduler;
   private @Nullable ScheduledFuture<?> task;
-  private boolean closed;
+  private volatile boolean closed;
 
   private RevocationFeed(Builder b) {
     this.checker = b.checker;
@@ -227,6 +227,10 @@ public final class RevocationFeed implements AutoCloseable {
   }
 
   private void settle(Round round, @Nullable String failure) {
+    if (failure != null && closed) {
+      // A round cut short by close() says nothing about the source.
+      return;
+    }
     if (failure == null) {
       int failedBefore = consecutiveFailures;
       consecutiveFailures = 0;

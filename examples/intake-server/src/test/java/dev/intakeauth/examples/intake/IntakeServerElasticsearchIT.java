@@ -46,6 +46,7 @@ class IntakeServerElasticsearchIT {
           intake-auth:
             api_key:
               cache_lifetime: 10m
+              limit_per_client: 50
             revocation:
               enabled: true
               period: 1s
