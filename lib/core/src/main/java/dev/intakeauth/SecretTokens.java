@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The token file {@link #load} and {@link #parse} read is UTF-8 text with one token a line;
  * white space around a token is ignored, and so are blank lines and lines that start with {@code #}
- * (a token cannot start with {@code #}).
+ * (a token cannot start with {@code #}). A token is visible ASCII, what every agent can send.
  */
 public final class SecretTokens {
 
@@ -99,7 +99,7 @@ public final class SecretTokens {
    *     token that would make {@code Bearer <token>} longer could never match, and is refused
    * @return the tokens, in file order; at least one
    * @throws IllegalArgumentException if there is no token, or a line holds control characters, inner
-   *     white space or too long a token, as {@code source:line: problem}, never quoting the line
+   *     white space, a character beyond ASCII or too long a token, as {@code source:line: problem}, never quoting the line
    */
   public static List<String> parse(String text, String source, int maxCredentialLength) {
     List<String> tokens = new ArrayList<>();
@@ -129,6 +129,11 @@ public final class SecretTokens {
       }
       if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
         return "the token holds white space at column " + (i + 1) + ", which a Bearer token cannot carry";
+      }
+      if (c > 0x7e) {
+        // Servlet containers read header bytes as ISO-8859-1 and gRPC refuses them: such a token
+        // would not match what agents send, and a file of only such tokens would lock every agent out.
+        return "the token holds a character that is not ASCII at column " + (i + 1) + ", which agents cannot send reliably in a header";
       }
     }
     if (SCHEME_LENGTH + token.length() > maxCredentialLength) {
