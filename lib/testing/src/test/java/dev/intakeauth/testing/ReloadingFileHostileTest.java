@@ -105,6 +105,16 @@ class ReloadingFileHostileTest {
   }
 
   @Test
+  void aKeyStoreIsNotLoadedFromAFifoOrADevice() throws Exception {
+    Path fifo = dir.resolve("keys");
+    mkfifo(fifo);
+    assertTimeoutPreemptively(QUICKLY, () -> assertThatThrownBy(() -> InMemoryKeyStore.load(fifo)).hasMessageContaining("not a regular file"));
+    Path zero = Paths.get("/dev/zero");
+    assumeTrue(Files.exists(zero), "/dev/zero exists");
+    assertTimeoutPreemptively(QUICKLY, () -> assertThatThrownBy(() -> InMemoryKeyStore.load(zero)).hasMessageContaining("not a regular file"));
+  }
+
+  @Test
   void aLinkToAnEndlessDeviceIsRefusedAtOnce() throws Exception {
     Path zero = Paths.get("/dev/zero");
     assumeTrue(Files.exists(zero), "/dev/zero exists");
