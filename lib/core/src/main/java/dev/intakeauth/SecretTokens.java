@@ -49,6 +49,12 @@ public final class SecretTokens {
   private volatile Snapshot current;
   /** The length the fast path's padded copies cover; grows as authenticators with longer limits use this set. */
   private int padLength = AuthorizationHeader.DEFAULT_MAX_LENGTH;
+  /**
+   * The largest maximum credential length of the authenticators that use this set, 0 before the
+   * first: a replacement token longer than that could match nowhere, and is refused rather than
+   * locking agents out.
+   */
+  private int longestLimit;
 
   private SecretTokens(List<String> tokens) {
     this.current = new Snapshot(tokens, padLength);
@@ -148,11 +154,19 @@ public final class SecretTokens {
    * one, never with a mix. A refused set leaves the current one in place.
    *
    * @param tokens the new tokens; at least one, none null or blank
-   * @throws IllegalArgumentException if there is no token, or one is blank
+   * @throws IllegalArgumentException if there is no token, or one is blank, or one is too long for
+   *     {@code Bearer <token>} to fit the maximum credential length of any authenticator that uses
+   *     this set (it could never match)
    */
   public void replace(Collection<String> tokens) {
     List<String> checked = checked(tokens);
     synchronized (this) {
+      for (String token : checked) {
+        if (longestLimit > 0 && SCHEME_LENGTH + token.length() > longestLimit) {
+          throw new IllegalArgumentException("a token is " + token.length() + " characters long; \"Bearer <token>\" would be longer than the "
+              + longestLimit + " characters the authenticators using these tokens accept, so it could never match");
+        }
+      }
       current = new Snapshot(checked, padLength);
     }
   }
@@ -171,8 +185,13 @@ public final class SecretTokens {
     return current;
   }
 
-  /** Makes the fast path's copies cover Bearer values of up to {@code length} characters. */
+  /**
+   * Called by each authenticator that uses this set, with its maximum credential length: makes the
+   * fast path's copies cover Bearer values of up to {@code length} characters, and makes
+   * {@link #replace} refuse tokens that could fit in no authenticator's.
+   */
   synchronized void padTo(int length) {
+    longestLimit = Math.max(longestLimit, length);
     if (length > padLength) {
       padLength = length;
       current = new Snapshot(current.tokenList(), padLength);

@@ -185,6 +185,18 @@ class SecretTokensTest {
     assertThat(SecretTokens.parse("!\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~", "tokens", 1024)).hasSize(1);
   }
 
+  /** A replacement that no authenticator using the set could ever match would lock every agent out. */
+  @Test
+  void aReplacementTooLongForEveryAuthenticatorUsingTheSetIsRefused() {
+    SecretTokens tokens = SecretTokens.of("old");
+    Authenticator auth = Authenticator.builder().secretTokens(tokens).maxCredentialLength(64).build();
+    assertThatThrownBy(() -> tokens.replace(List.of("ok", "n".repeat(58))))
+        .hasMessageContaining("could never match").hasMessageNotContaining("nnnn");
+    assertThat(auth.authenticate("Bearer old")).isInstanceOf(AuthResult.Authenticated.class);
+    tokens.replace(List.of("n".repeat(57)));
+    assertThat(auth.authenticate("Bearer " + "n".repeat(57))).isInstanceOf(AuthResult.Authenticated.class);
+  }
+
   /** Requests that authenticate while the set is replaced see the old set or the new one, never neither. */
   @Test
   void concurrentRequestsNeverSeeAHalfReplacedSet() throws Exception {

@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -169,7 +170,13 @@ public final class ReloadingFile implements AutoCloseable {
     Objects.requireNonNull(tokens, "tokens");
     Require.positive(maxCredentialLength, "maxCredentialLength");
     return new Builder(file, "secret tokens", (text, source) -> {
-      tokens.replace(SecretTokens.parse(text, source, maxCredentialLength));
+      List<String> parsed = SecretTokens.parse(text, source, maxCredentialLength);
+      try {
+        tokens.replace(parsed);
+      } catch (IllegalArgumentException e) {
+        // A token too long for every authenticator using the set; the message quotes none.
+        throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+      }
       return tokens.toString();
     });
   }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.intakeauth.ApiKeyCredential;
 import dev.intakeauth.ApplicationPrivileges;
+import dev.intakeauth.AuthResult;
+import dev.intakeauth.Authenticator;
 import dev.intakeauth.CachingPrivilegeChecker;
 import dev.intakeauth.CheckResult;
 import dev.intakeauth.GeneratedKey;
@@ -150,6 +152,29 @@ class ReloadingFileHostileTest {
     assertThat(assertTimeoutPreemptively(QUICKLY, watcher::checkNow)).isFalse();
     assertThat(warningsAbout(file)).hasSize(2);
     assertThat(tokens.size()).isEqualTo(1);
+  }
+
+  /**
+   * The watcher checks token lengths against its own limit (1024 by default); an authenticator with
+   * a shorter one could never match a longer token. Taking such a file would drop the old tokens and
+   * lock every agent out.
+   */
+  @Test
+  void aTokenTooLongForTheAuthenticatorUsingTheSetIsRefusedNotALockout() throws Exception {
+    Path file = dir.resolve("tokens");
+    Files.writeString(file, "old-token\n");
+    SecretTokens tokens = SecretTokens.load(file);
+    Authenticator auth = Authenticator.builder().secretTokens(tokens).maxCredentialLength(64).build();
+    ReloadingFile watcher = watchTokens(file, tokens);
+    String tooLong = "n".repeat(60);
+    Files.writeString(file, tooLong + "\n");
+
+    assertThat(watcher.checkNow()).isFalse();
+    assertThat(auth.authenticate("Bearer old-token")).isInstanceOf(AuthResult.Authenticated.class);
+    assertThat(warningsAbout(file)).hasSize(1).first().asString().contains("could never match").doesNotContain(tooLong);
+    Files.writeString(file, "n".repeat(57) + "\n");
+    assertThat(watcher.checkNow()).isTrue();
+    assertThat(auth.authenticate("Bearer " + "n".repeat(57))).isInstanceOf(AuthResult.Authenticated.class);
   }
 
   /** Too large, then not a regular file: a different problem, so it is logged, not taken for the last one. */
