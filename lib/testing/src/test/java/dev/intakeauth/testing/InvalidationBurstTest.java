@@ -71,6 +71,22 @@ class InvalidationBurstTest {
     assertThat(backend.calls()).isEqualTo(others <= 64 ? 1 : 2);
   }
 
+  /**
+   * Ids a client makes up are answered "unknown key" and cached, but no revocation can change such
+   * an answer: a revocation feed must not carry them to its source in every round.
+   */
+  @Test
+  void madeUpIdsAreNotAmongTheIdsARevocationFeedAsksAbout() {
+    ApiKeyCredential granted = newKey();
+    checker.check(granted, APM);
+    for (int i = 0; i < 20; i++) {
+      assertThat(checker.check(ApiKeyCredential.of("made-up-" + i, "whatever"), APM)).isEqualTo(CheckResult.UNKNOWN_KEY);
+    }
+    assertThat(checker.check(ApiKeyCredential.of("made-up-0", "whatever"), APM)).isEqualTo(CheckResult.UNKNOWN_KEY);
+    assertThat(backend.calls()).as("the refusals are cached").isEqualTo(21);
+    assertThat(checker.cachedKeyIds()).containsExactly(granted.id());
+  }
+
   /** One call for many ids is one invalidation: it never pushes an answer under way out of the window. */
   @Test
   void invalidatingManyIdsAtOnceKeepsAnUntouchedKeyUnderWay() {

@@ -62,7 +62,15 @@ class ReloadingFileHostileTest {
     watchers.forEach(ReloadingFile::close);
   }
 
-  private ReloadingFile watchTokens(Path file, SecretTokens tokens) {
+  /** The token file {@link #watchTokens} watches, and the set it reloads. */
+  private Path file;
+  private SecretTokens tokens;
+
+  /** Writes a token file with one token, loads it, and watches it. */
+  private ReloadingFile watchTokens(String token) throws IOException {
+    file = dir.resolve("tokens");
+    Files.writeString(file, token + "\n");
+    tokens = SecretTokens.load(file);
     ReloadingFile watcher = ReloadingFile.secretTokensFile(file, tokens).timeSource(clock).build();
     watchers.add(watcher);
     return watcher;
@@ -85,10 +93,7 @@ class ReloadingFileHostileTest {
   /** A FIFO blocks its reader until a writer comes: the poll (and close, which waits for it) would hang. */
   @Test
   void aFifoAtThePathIsRefusedWithoutBlockingThePoller() throws Exception {
-    Path file = dir.resolve("tokens");
-    Files.writeString(file, "token\n");
-    SecretTokens tokens = SecretTokens.load(file);
-    ReloadingFile watcher = watchTokens(file, tokens);
+    ReloadingFile watcher = watchTokens("token");
     Files.delete(file);
     mkfifo(file);
 
@@ -120,10 +125,7 @@ class ReloadingFileHostileTest {
   void aLinkToAnEndlessDeviceIsRefusedAtOnce() throws Exception {
     Path zero = Paths.get("/dev/zero");
     assumeTrue(Files.exists(zero), "/dev/zero exists");
-    Path file = dir.resolve("tokens");
-    Files.writeString(file, "token\n");
-    SecretTokens tokens = SecretTokens.load(file);
-    ReloadingFile watcher = watchTokens(file, tokens);
+    ReloadingFile watcher = watchTokens("token");
     Files.delete(file);
     Files.createSymbolicLink(file, zero);
 
@@ -134,10 +136,7 @@ class ReloadingFileHostileTest {
 
   @Test
   void aDirectoryOrALinkLoopAtThePathIsRefusedAndEachProblemIsLoggedOnce() throws Exception {
-    Path file = dir.resolve("tokens");
-    Files.writeString(file, "token\n");
-    SecretTokens tokens = SecretTokens.load(file);
-    ReloadingFile watcher = watchTokens(file, tokens);
+    ReloadingFile watcher = watchTokens("token");
 
     Files.delete(file);
     Files.createDirectory(file);
@@ -161,11 +160,8 @@ class ReloadingFileHostileTest {
    */
   @Test
   void aTokenTooLongForTheAuthenticatorUsingTheSetIsRefusedNotALockout() throws Exception {
-    Path file = dir.resolve("tokens");
-    Files.writeString(file, "old-token\n");
-    SecretTokens tokens = SecretTokens.load(file);
+    ReloadingFile watcher = watchTokens("old-token");
     Authenticator auth = Authenticator.builder().secretTokens(tokens).maxCredentialLength(64).build();
-    ReloadingFile watcher = watchTokens(file, tokens);
     String tooLong = "n".repeat(60);
     Files.writeString(file, tooLong + "\n");
 
@@ -180,10 +176,7 @@ class ReloadingFileHostileTest {
   /** Too large, then not a regular file: a different problem, so it is logged, not taken for the last one. */
   @Test
   void aNewProblemAfterAnOversizedFileIsLoggedToo() throws Exception {
-    Path file = dir.resolve("tokens");
-    Files.writeString(file, "token\n");
-    SecretTokens tokens = SecretTokens.load(file);
-    ReloadingFile watcher = watchTokens(file, tokens);
+    ReloadingFile watcher = watchTokens("token");
     Files.write(file, new byte[(1 << 20) + 1]);
     assertThat(watcher.checkNow()).isFalse();
     Files.delete(file);
