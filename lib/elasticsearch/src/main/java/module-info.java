@@ -1,7 +1,9 @@
 /**
  * intake-auth for Elasticsearch: {@link dev.intakeauth.elasticsearch.ElasticsearchPrivilegeChecker}
  * resolves API-key privileges with {@code _has_privileges}, and
- * {@link dev.intakeauth.elasticsearch.ApiKeyManager} creates, inspects, verifies and invalidates keys.
+ * {@link dev.intakeauth.elasticsearch.ApiKeyManager} creates, inspects, verifies and invalidates keys, and
+ * {@link dev.intakeauth.elasticsearch.ElasticsearchRevocationSource} tells a revocation feed which cached
+ * keys were invalidated or have expired.
  */
 // The low-level REST client is an automatic module named after its file (its manifest names none),
 // and ElasticsearchPrivilegeChecker.using takes its RestClient: required transitively all the same.

@@ -552,7 +552,8 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
   /** {@code apikey create-server-key}. */
   @Command(name = "create-server-key", mixinStandardHelpOptions = true,
-      description = "Create an intake server's own key for its output to Elasticsearch (default: writer, sourcemap and agent-config roles).")
+      description = "Create an intake server's own key for its output to Elasticsearch (default: writer, sourcemap and agent-config"
+          + " roles) or for its revocation feed (--revocation-feed).")
   static final class CreateServerKey extends Sub {
     @Option(names = "--name", required = true, description = "The key's name.")
     String name;
@@ -572,6 +573,13 @@ public final class ApiKeyCommand implements Callable<Integer> {
     @Option(names = "--monitoring", description = "Role apm_monitoring: publish monitoring data.")
     boolean monitoring;
 
+    @Option(names = "--revocation-feed", arity = "0..1", fallbackValue = "read_security", paramLabel = "PRIVILEGE",
+        description = "Role apm_revocation_feed: see every user's API keys, so that the intake server's revocation feed evicts"
+            + " invalidated and expired keys within seconds. PRIVILEGE is read_security (the default and the least, Elasticsearch"
+            + " 8.x; read-only) or manage_api_key (Elasticsearch 7.17, which has no read_security; it can also create and"
+            + " invalidate any user's keys).")
+    @Nullable String revocationFeed;
+
     @Override
     public Integer call() {
       List<ServerKeyRole> roles = new ArrayList<>();
@@ -579,11 +587,32 @@ public final class ApiKeyCommand implements Callable<Integer> {
       addIf(roles, sourcemap, ServerKeyRole.SOURCEMAP);
       addIf(roles, agentConfig, ServerKeyRole.AGENT_CONFIG);
       addIf(roles, monitoring, ServerKeyRole.MONITORING);
+      ServerKeyRole feed = feedRole();
+      if (feed != null) {
+        // Alone, it makes a key for the feed only, which is the least privilege.
+        roles.add(feed);
+      }
       try (ApiKeyManager keys = connection.manager(spec, true)) {
         CreatedKey key = keys.createServerKey(name, roles, expiration);
         printCreated(key, true);
+        if (feed != null && !output.json) {
+          out().println("Use it as the revocation feed's credential: it can read every user's API keys (cluster privilege "
+              + revocationFeed + ").");
+          out().flush();
+        }
       }
       return 0;
+    }
+
+    private @Nullable ServerKeyRole feedRole() {
+      if (revocationFeed == null) {
+        return null;
+      }
+      return switch (revocationFeed) {
+        case "read_security" -> ServerKeyRole.REVOCATION_FEED;
+        case "manage_api_key" -> ServerKeyRole.REVOCATION_FEED_MANAGE_API_KEY;
+        default -> throw usage(spec, "--revocation-feed takes read_security (Elasticsearch 8.x) or manage_api_key (7.17)");
+      };
     }
   }
 

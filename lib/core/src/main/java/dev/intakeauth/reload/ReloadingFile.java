@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -53,6 +54,9 @@ import org.slf4j.LoggerFactory;
  * // on shutdown:
  * watch.close();
  * }</pre>
+ *
+ * <p>{@link #status()} says, for a health endpoint, when content was last applied and whether the
+ * file as it is now is refused, and why.
  *
  * <p>Thread-safe. Tests drive it with a manual {@link TimeSource} and {@link #poll()} or
  * {@link #checkNow()} instead of {@link #start()}.
@@ -92,6 +96,12 @@ public final class ReloadingFile implements AutoCloseable {
   private long lastCheck;
   /** The digest of the content last read, or the problem that stopped it from being read. */
   private String lastSeen;
+  /** When content was last applied (the first load included), by the time source's wall clock. */
+  private Instant lastSuccess;
+  /** When a change was last refused, or null. */
+  private @Nullable Instant lastFailure;
+  /** The last refusal's problem while the last read was refused, else null. */
+  private @Nullable String problem;
   private @Nullable ScheduledExecutorService ownExecutor;
   private @Nullable ScheduledFuture<?> task;
   private boolean closed;
@@ -114,6 +124,7 @@ public final class ReloadingFile implements AutoCloseable {
     }
     String summary = loader.apply(BoundedTextFile.decode(bytes, source), source);
     this.lastSeen = digest(bytes);
+    this.lastSuccess = time.instant();
     LOG.info("Loaded the {} from {}: {}; watching it for changes every {} ms", name, source, summary, TimeUnit.NANOSECONDS.toMillis(periodNanos));
   }
 
@@ -237,15 +248,51 @@ public final class ReloadingFile implements AutoCloseable {
       return refused(seen, e.getMessage());
     }
     lastSeen = seen;
+    lastSuccess = time.instant();
+    problem = null;
     LOG.info("Reloaded the {} from {}: {}", name, source, summary);
     report(true);
     return true;
+  }
+
+  /**
+   * Where the watch stands, for a health endpoint: when content was last applied and whether the
+   * file as it is now was refused. Quotes no content.
+   *
+   * @return a snapshot
+   */
+  public synchronized Status status() {
+    return new Status(name, file, lastSuccess, lastFailure, problem);
+  }
+
+  /**
+   * A watch's state.
+   *
+   * @param name what the file holds, such as {@code "keys file"}
+   * @param file the watched path
+   * @param lastSuccess when content was last applied, the first load included
+   * @param lastFailure when a change was last refused, or null if none ever was
+   * @param problem while the file's current content (or the problem reading it) is refused, what is
+   *     wrong, as logged: the file, the line and the problem, never the content; null once the
+   *     last read was applied or unchanged from the applied content
+   */
+  public record Status(String name, Path file, Instant lastSuccess, @Nullable Instant lastFailure, @Nullable String problem) {
+    /**
+     * Whether the last read was refused, so the state in effect is older than the file.
+     *
+     * @return true while failing
+     */
+    public boolean failing() {
+      return problem != null;
+    }
   }
 
   /** Keeps the last good state; logs and reports a problem once, until the file changes again. */
   private boolean refused(String seen, @Nullable String problem) {
     if (!seen.equals(lastSeen)) {
       lastSeen = seen;
+      lastFailure = time.instant();
+      this.problem = problem == null ? "refused" : problem;
       LOG.warn("Keeping the last good {}: {}", name, problem);
       report(false);
     }

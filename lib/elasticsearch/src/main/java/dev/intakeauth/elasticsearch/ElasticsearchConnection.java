@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Where Elasticsearch is and how to talk to it: hosts, path prefix, extra headers, timeouts, TLS
- * trust and verification mode, retries, and (for key management only) an administrator's
- * credentials. Immutable; makes REST clients.
+ * trust and verification mode, retries, and (for key management and the revocation feed only) the
+ * credentials of an administrator or of the intake server itself. Immutable; makes REST clients.
  *
  * <p>TLS follows Elastic's {@code ssl.*} settings: the certificates trusted are the JVM's, or those of
  * a CA file ({@code certificate_authorities}), or the certificate a fingerprint picks out of the
@@ -165,6 +165,24 @@ public final class ElasticsearchConnection {
       urls.add(h.toURI());
     }
     return String.join(", ", urls);
+  }
+
+  /** The URLs of a client's nodes, for {@code toString()}. */
+  static List<String> hostsOf(RestClient client) {
+    List<String> urls = new ArrayList<>();
+    for (Node node : client.getNodes()) {
+      urls.add(node.getHost().toURI());
+    }
+    return urls;
+  }
+
+  /** Closes a client; one that fails to close leaves nothing to do. */
+  static void closeQuietly(RestClient client) {
+    try {
+      client.close();
+    } catch (java.io.IOException e) {
+      // nothing left to do
+    }
   }
 
   /**
@@ -365,7 +383,8 @@ public final class ElasticsearchConnection {
     }
 
     /**
-     * An administrator's user name and password, for key management. Never for API key checks.
+     * An administrator's user name and password, for key management, or the intake server's own, for
+     * the revocation feed ({@link ElasticsearchRevocationSource}). Never for API key checks.
      *
      * @param username the user
      * @param password the password
@@ -378,7 +397,8 @@ public final class ElasticsearchConnection {
     }
 
     /**
-     * An administrator's API key, for key management. Never for API key checks.
+     * An administrator's API key, for key management, or the intake server's own, for the revocation
+     * feed ({@link ElasticsearchRevocationSource}). Never for API key checks.
      *
      * @param encoded {@code base64(id:api_key)}, or {@code id:api_key} as Beats shows it
      * @return this builder

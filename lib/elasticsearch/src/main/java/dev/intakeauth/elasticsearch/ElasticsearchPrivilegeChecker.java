@@ -149,21 +149,13 @@ public final class ElasticsearchPrivilegeChecker implements PrivilegeChecker, Au
   @Override
   public void close() {
     if (ownsClient) {
-      try {
-        client.close();
-      } catch (IOException e) {
-        // nothing left to do with a client that fails to close
-      }
+      ElasticsearchConnection.closeQuietly(client);
     }
   }
 
   @Override
   public String toString() {
-    List<String> hosts = new ArrayList<>();
-    for (Node node : client.getNodes()) {
-      hosts.add(node.getHost().toURI());
-    }
-    return "ElasticsearchPrivilegeChecker" + hosts;
+    return "ElasticsearchPrivilegeChecker" + ElasticsearchConnection.hostsOf(client);
   }
 
   private static String body(ApplicationPrivileges scope) {

@@ -96,6 +96,30 @@ final class SecurityJson {
     return body.toString();
   }
 
+  /**
+   * The body of {@code POST /_security/_query/api_key} that finds, among these ids, the keys that are
+   * invalidated or whose expiration has passed by Elasticsearch's clock; as many hits as ids.
+   */
+  static String revokedAmong(Collection<String> ids) {
+    ObjectNode body = JSON.createObjectNode().put("size", ids.size());
+    ObjectNode bool = body.putObject("query").putObject("bool");
+    ArrayNode values = bool.putArray("filter").addObject().putObject("ids").putArray("values");
+    ids.forEach(values::add);
+    ArrayNode should = bool.putArray("should");
+    should.addObject().putObject("term").putObject("invalidated").put("value", true);
+    should.addObject().putObject("range").putObject("expiration").put("lte", "now");
+    bool.put("minimum_should_match", 1);
+    return body.toString();
+  }
+
+  /** The body of {@code POST /_security/user/_has_privileges} for cluster privileges only. */
+  static String clusterPrivileges(Collection<String> privileges) {
+    ObjectNode body = JSON.createObjectNode();
+    ArrayNode cluster = body.putArray("cluster");
+    privileges.forEach(cluster::add);
+    return body.toString();
+  }
+
   /** {@code {"application": ..., "privileges": [...], "resources": [resource]}}, as roles and _has_privileges take it. */
   private static ObjectNode applicationPrivileges(String application, Collection<Privilege> privileges, String resource) {
     ObjectNode app = JSON.createObjectNode().put("application", application);

@@ -167,6 +167,46 @@ class ReloadingFileTest {
   }
 
   @Test
+  void statusSaysWhenContentWasLastAppliedAndWhetherTheFileIsRefusedWithoutQuotingIt() throws IOException {
+    Path file = dir.resolve("tokens");
+    write(file, "first-token\n");
+    SecretTokens tokens = SecretTokens.load(file);
+    java.time.Instant loaded = clock.instant();
+    ReloadingFile watcher = watch(ReloadingFile.secretTokensFile(file, tokens));
+    assertThat(watcher.status()).isEqualTo(new ReloadingFile.Status("secret tokens", file, loaded, null, null));
+    assertThat(watcher.status().failing()).isFalse();
+
+    write(file, "first-token\nsecond secret-with-a-space\n");
+    clock.advance(Duration.ofSeconds(5));
+    java.time.Instant refusedAt = clock.instant();
+    watcher.poll();
+    clock.advance(Duration.ofSeconds(5));
+    watcher.poll();
+    ReloadingFile.Status refused = watcher.status();
+    assertThat(refused.failing()).isTrue();
+    assertThat(refused.lastSuccess()).as("the first load is still in effect").isEqualTo(loaded);
+    assertThat(refused.lastFailure()).as("when the change was first refused").isEqualTo(refusedAt);
+    assertThat(refused.problem()).contains(file + ":2:").contains("white space").doesNotContain("secret-with-a-space").doesNotContain("first-token");
+    assertThat(refused.toString()).doesNotContain("secret-with-a-space").doesNotContain("first-token");
+
+    write(file, "second-token\n");
+    clock.advance(Duration.ofSeconds(5));
+    assertThat(watcher.poll()).isTrue();
+    assertThat(watcher.status()).isEqualTo(new ReloadingFile.Status("secret tokens", file, clock.instant(), refusedAt, null));
+
+    // A missing file is a problem too, and putting the same good content back ends it.
+    Files.delete(file);
+    clock.advance(Duration.ofSeconds(5));
+    watcher.poll();
+    assertThat(watcher.status().problem()).isEqualTo(file + " is missing");
+    write(file, "second-token\n");
+    clock.advance(Duration.ofSeconds(5));
+    watcher.poll();
+    assertThat(watcher.status().failing()).isFalse();
+    assertThat(watcher.status().lastSuccess()).isEqualTo(clock.instant());
+  }
+
+  @Test
   void aRemovedKeyIsRefusedAtOnceNotWhenItsCachedAnswerExpires() throws IOException {
     GeneratedKey kept = GeneratedKey.generate("kept", WRITE, null);
     GeneratedKey removed = GeneratedKey.generate("removed", WRITE, null);

@@ -6,6 +6,8 @@ import dev.intakeauth.GeneratedKey;
 import dev.intakeauth.InMemoryKeyStore;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.TimeSource;
+import dev.intakeauth.SecretTokens;
+import dev.intakeauth.access.AccessControl;
 import dev.intakeauth.access.CorsPolicy;
 import dev.intakeauth.access.RouteTable;
 import dev.intakeauth.anonymous.AnonymousPolicy;
@@ -15,6 +17,7 @@ import dev.intakeauth.elasticsearch.ElasticsearchConnection;
 import dev.intakeauth.elasticsearch.ElasticsearchPrivilegeChecker;
 import dev.intakeauth.grpc.GrpcMethods;
 import dev.intakeauth.micrometer.IntakeAuthMetrics;
+import dev.intakeauth.reload.ReloadingFile;
 import dev.intakeauth.servlet.IntakeAuthFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -73,13 +76,15 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
   private @Nullable Server server;
   private @Nullable IntakeServlet servlet;
   private @Nullable CachingPrivilegeChecker keys;
+  /** The watched files (keys file, token file), closed with the server. */
+  private final List<ReloadingFile> reloads = new java.util.concurrent.CopyOnWriteArrayList<>();
   private @Nullable OtlpGrpcServer otlpGrpc;
   /** The listener given to the components, when the monitoring endpoint is on. */
   private @Nullable IntakeAuthMetrics metrics;
   private @Nullable JvmGcMetrics gcMetrics;
   private @Nullable MonitoringServer monitoring;
   private String monitoringUrl = "";
-  /** The API-key cache's time source; tests put a manual clock here. */
+  /** The API-key cache's and the file watchers' time source; tests put a manual clock here. */
   TimeSource time = TimeSource.system();
   private String baseUrl = "";
   private @Nullable String tryIt;
@@ -188,7 +193,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
   void start(ServerConfig settings) throws Exception {
     LOG.info("settings: {}", settings);
     metrics = settings.monitoringEnabled() ? IntakeAuthMetrics.builder().timeSource(time).build() : null;
-    Authenticator.Builder auth = Authenticator.builder().secretToken(settings.secretToken());
+    Authenticator.Builder auth = Authenticator.builder().secretTokens(secretTokens(settings));
     if (settings.apiKeysEnabled()) {
       keys = apiKeys(settings);
       auth.apiKeys(keys);
@@ -203,9 +208,9 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     AnonymousPolicy anonymousPolicy = AnonymousPolicy.builder()
         .allowAgents(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_AGENT)))
         .allowServices(new HashSet<>(settings.list(ServerConfig.Setting.ALLOW_SERVICE))).build();
-    AnonymousRateLimiter rateLimiter = anonymousRateLimiter(settings);
+    AnonymousRateLimiter rateLimiter = anonymousRateLimiter(settings, metrics);
     ClientAddressResolver clientAddresses = trustedProxies(settings);
-    IntakeAuthFilter filter = IntakeAuthFilter.builder(authenticator)
+    IntakeAuthFilter.Builder filterBuilder = IntakeAuthFilter.builder(authenticator)
         .anonymous(anonymous)
         .anonymousPolicy(anonymousPolicy)
         .rateLimiter(rateLimiter)
@@ -213,8 +218,11 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
         .clientAddresses(clientAddresses)
         .serverTls(settings.tlsEnabled())
         .allowCredentialsOverPlainHttp(settings.bool(ServerConfig.Setting.ALLOW_PLAIN_HTTP_CREDENTIALS))
-        .realm("apm-server")
-        .build();
+        .realm("apm-server");
+    if (metrics != null) {
+      filterBuilder.listener(metrics);
+    }
+    IntakeAuthFilter filter = filterBuilder.build();
 
     Server jetty = new Server(new QueuedThreadPool(200, 8));
     ServerConnector connector;
@@ -265,12 +273,16 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     server = jetty;
     Integer grpcPort = settings.otlpGrpcPort();
     if (grpcPort != null) {
+      AccessControl.Builder grpcAccess = GrpcMethods.accessControl(authenticator).anonymous(anonymous).anonymousPolicy(anonymousPolicy)
+          .rateLimiter(rateLimiter).clientAddresses(clientAddresses)
+          .allowCredentialsOverPlainHttp(settings.bool(ServerConfig.Setting.ALLOW_PLAIN_HTTP_CREDENTIALS)).realm("apm-server");
+      if (metrics != null) {
+        grpcAccess.listener(metrics);
+      }
       try {
         otlpGrpc = OtlpGrpcServer.start(settings.bindHost(), grpcPort, settings.tlsEnabled()
             ? Pem.keyStore(java.util.Objects.requireNonNull(settings.tlsCertificate()), java.util.Objects.requireNonNull(settings.tlsKey())) : null,
-            GrpcMethods.accessControl(authenticator).anonymous(anonymous).anonymousPolicy(anonymousPolicy).rateLimiter(rateLimiter)
-                .clientAddresses(clientAddresses).allowCredentialsOverPlainHttp(settings.bool(ServerConfig.Setting.ALLOW_PLAIN_HTTP_CREDENTIALS))
-                .realm("apm-server").build(),
+            grpcAccess.build(),
             jetty.getThreadPool(), settings.integer(ServerConfig.Setting.MAX_DECOMPRESSED_SIZE), settings.duration(ServerConfig.Setting.IDLE_TIMEOUT),
             settings.duration(ServerConfig.Setting.READ_TIMEOUT));
       } catch (IOException e) {
@@ -282,6 +294,10 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     if (metrics != null) {
       startMonitoring(settings, metrics);
     }
+    // Watched from here on, and stopped by close() whatever happens later.
+    for (ReloadingFile r : reloads) {
+      r.start();
+    }
     String host = settings.bindHost().contains(":") ? "[" + settings.bindHost() + "]" : settings.bindHost();
     baseUrl = (settings.tlsEnabled() ? "https://" : "http://") + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + connector.getLocalPort();
     if (tryIt != null) {
@@ -289,7 +305,7 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     }
     LOG.info("listening on {}{} (secret token: {}, API keys: {}, anonymous: {})", baseUrl,
         otlpGrpc == null ? "" : ", OTLP/gRPC on port " + otlpGrpc.port(),
-        settings.secretToken() != null ? "on" : "off", settings.apiKeysEnabled() ? (settings.elasticsearchHosts().isEmpty() ? "key file" : "Elasticsearch") : "off",
+        settings.secretTokenFile() != null ? "token file" : settings.staticSecretTokens().isEmpty() ? "off" : "on", settings.apiKeysEnabled() ? (settings.elasticsearchHosts().isEmpty() ? "key file" : "Elasticsearch") : "off",
         anonymous ? "on" : "off");
   }
 
@@ -311,7 +327,8 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     String host = settings.monitoringHost();
     int port = settings.monitoringPort();
     try {
-      monitoring = MonitoringServer.start(host, port, registry, checker == null ? null : checker::health);
+      monitoring = MonitoringServer.start(host, port, registry, checker == null ? null : checker::health,
+          () -> reloads.stream().map(ReloadingFile::status).toList());
     } catch (IOException e) {
       close();
       throw new ConfigException(ServerConfig.Setting.MONITORING_HOST.key + ", " + ServerConfig.Setting.MONITORING_PORT.key + ": cannot listen on "
@@ -327,7 +344,8 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
       b.listener(metrics);
     }
     b.newKeysPerMinute(settings.integer(ServerConfig.Setting.API_KEY_LIMIT)).limitSettingName(ServerConfig.Setting.API_KEY_LIMIT.key)
-        .clientLimitSettingName(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT.key).timeSource(time);
+        .clientLimitSettingName(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT.key).timeSource(time)
+        .expireAfterWrite(settings.apiKeyCacheLifetime());
     Integer perClient = settings.optionalInteger(ServerConfig.Setting.API_KEY_LIMIT_PER_CLIENT);
     return perClient == null ? b : b.newKeysPerClientPerMinute(perClient);
   }
@@ -336,14 +354,21 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     List<String> hosts = settings.elasticsearchHosts();
     if (hosts.isEmpty()) {
       Path file = java.util.Objects.requireNonNull(settings.keysFile());
+      InMemoryKeyStore store;
       try {
-        // Cached like Elasticsearch's answers: a known key costs a cache hit, not a hash of its secret.
-        return budget(CachingPrivilegeChecker.builder(InMemoryKeyStore.load(file)), settings).build();
+        store = InMemoryKeyStore.load(file);
       } catch (IOException e) {
         throw new ConfigException("intake-auth.keys_file: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
       } catch (IllegalArgumentException e) {
         throw new ConfigException("intake-auth.keys_file: " + e.getMessage());
       }
+      // Cached like Elasticsearch's answers: a known key costs a cache hit, not a hash of its secret.
+      CachingPrivilegeChecker checker = budget(CachingPrivilegeChecker.builder(store), settings).build();
+      if (settings.reloadEnabled()) {
+        // The file was just read whole; the watcher reads it again as its starting point.
+        reloads.add(watcher(ReloadingFile.keysFile(file, store, checker), ServerConfig.Setting.KEYS_FILE, settings));
+      }
+      return checker;
     }
     for (ServerConfig.Setting ignored : List.of(ServerConfig.Setting.ES_USERNAME, ServerConfig.Setting.ES_PASSWORD, ServerConfig.Setting.ES_API_KEY)) {
       if (settings.optional(ignored) != null) {
@@ -424,7 +449,59 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     }
   }
 
-  private static AnonymousRateLimiter anonymousRateLimiter(ServerConfig settings) {
+  /**
+   * The secret tokens: the token file's (watched, or read once when reloading is off), or the static
+   * ones as one set, or null when there are none.
+   */
+  private @Nullable SecretTokens secretTokens(ServerConfig settings) {
+    Path file = settings.secretTokenFile();
+    if (file == null) {
+      List<String> tokens = settings.staticSecretTokens();
+      return tokens.isEmpty() ? null : SecretTokens.of(tokens);
+    }
+    ServerConfig.Setting setting = ServerConfig.Setting.SECRET_TOKEN_FILE;
+    SecretTokens tokens;
+    try {
+      tokens = SecretTokens.load(file);
+    } catch (IOException e) {
+      throw new ConfigException(setting.key + ": cannot read " + file + " (" + (e instanceof java.nio.file.NoSuchFileException ? "missing" : e.getClass().getSimpleName()) + ")");
+    } catch (IllegalArgumentException e) {
+      // Names the line and the problem, never the token.
+      throw new ConfigException(setting.key + ": " + e.getMessage());
+    }
+    if (settings.reloadEnabled()) {
+      reloads.add(watcher(ReloadingFile.secretTokensFile(file, tokens), setting, settings));
+    }
+    return tokens;
+  }
+
+  /** Builds a watcher on the server's clock and listener; it is started once the server listens. */
+  private ReloadingFile watcher(ReloadingFile.Builder b, ServerConfig.Setting setting, ServerConfig settings) {
+    b.period(settings.reloadPeriod()).timeSource(time);
+    if (metrics != null) {
+      b.listener(metrics);
+    }
+    try {
+      return b.build();
+    } catch (java.io.UncheckedIOException | IllegalArgumentException e) {
+      // The file changed between the first read and this one; the messages name the problem, never the content.
+      throw new ConfigException(setting.key + ": " + e.getMessage());
+    }
+  }
+
+  /** Reads every watched file whose period has passed, by the server's clock; for tests. */
+  void pollReloads() {
+    for (ReloadingFile r : reloads) {
+      r.poll();
+    }
+  }
+
+  /** The watched files, for tests. */
+  List<ReloadingFile> reloads() {
+    return List.copyOf(reloads);
+  }
+
+  private static AnonymousRateLimiter anonymousRateLimiter(ServerConfig settings, @Nullable IntakeAuthMetrics metrics) {
     AnonymousRateLimiter.Builder limiter = AnonymousRateLimiter.builder()
         .eventsPerSecond(settings.integer(ServerConfig.Setting.EVENT_LIMIT))
         .maxClients(settings.integer(ServerConfig.Setting.IP_LIMIT));
@@ -440,6 +517,10 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
       limiter.globalEventsPerSecond(Integer.parseInt(text));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(global.key + ": expected a whole number of events a second, or 0 for no ceiling");
+    }
+    // Given to both transports' access controls, which report only for a limiter they build themselves.
+    if (metrics != null) {
+      limiter.listener(metrics);
     }
     return limiter.build();
   }
@@ -495,6 +576,9 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
 
   @Override
   public void close() {
+    for (ReloadingFile r : reloads) {
+      r.close();
+    }
     if (monitoring != null) {
       try {
         monitoring.close();

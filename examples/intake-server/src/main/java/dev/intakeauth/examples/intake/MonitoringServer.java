@@ -1,13 +1,16 @@
 package dev.intakeauth.examples.intake;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.intakeauth.reload.ReloadingFile;
 import dev.intakeauth.BackendHealth;
 import dev.intakeauth.BreakerState;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
@@ -27,8 +30,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The monitoring endpoint, on a listener of its own that the intake port never serves:
- * {@code GET /metrics} in the Prometheus text format and {@code GET /health} as JSON, 503 while the
- * API-key backend's circuit breaker is open. Anything else is 404, another method 405. Plain HTTP,
+ * {@code GET /metrics} in the Prometheus text format and {@code GET /health} as JSON (with the
+ * watched files' reload states), 503 while the API-key backend's circuit breaker is open. Anything
+ * else is 404, another method 405. Plain HTTP,
  * meant for a local address (by default {@code localhost}).
  */
 final class MonitoringServer implements AutoCloseable {
@@ -52,11 +56,13 @@ final class MonitoringServer implements AutoCloseable {
    * @param port the port, 0 for any free one
    * @param registry what {@code /metrics} shows
    * @param health the API-key backend's health, or null when API keys are off
+   * @param reloads the watched files' states
    * @return the running endpoint
    * @throws IOException if the address cannot be bound
    * @throws Exception if Jetty cannot start otherwise
    */
-  static MonitoringServer start(String host, int port, PrometheusMeterRegistry registry, @Nullable Supplier<BackendHealth> health) throws Exception {
+  static MonitoringServer start(String host, int port, PrometheusMeterRegistry registry, @Nullable Supplier<BackendHealth> health,
+      Supplier<List<ReloadingFile.Status>> reloads) throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(8, 2);
     threads.setName("monitoring");
     Server jetty = new Server(threads);
@@ -67,7 +73,7 @@ final class MonitoringServer implements AutoCloseable {
     connector.setPort(port);
     connector.setIdleTimeout(30_000);
     jetty.addConnector(connector);
-    jetty.setHandler(new Endpoints(registry, health));
+    jetty.setHandler(new Endpoints(registry, health, reloads));
     jetty.setErrorHandler(new JsonErrorHandler());
     try {
       jetty.start();
@@ -99,6 +105,31 @@ final class MonitoringServer implements AutoCloseable {
    * successful and failed backend calls and the count of cached answers (null when API keys are off).
    */
   static String healthJson(@Nullable BackendHealth health) {
+    return health(health).toString();
+  }
+
+  /**
+   * The health document with {@code reloads}: for each watched file, what it holds, its path, when
+   * its content was last applied, when a change was last refused and, while the file as it is now is
+   * refused, the problem (as logged: the line and what is wrong, never the content). A refused file
+   * leaves the status ok: the last good state is still served.
+   */
+  static String healthJson(@Nullable BackendHealth health, List<ReloadingFile.Status> reloads) {
+    ObjectNode root = health(health);
+    ArrayNode files = root.putArray("reloads");
+    for (ReloadingFile.Status r : reloads) {
+      ObjectNode file = files.addObject();
+      file.put("name", r.name());
+      file.put("file", r.file().toString());
+      file.put("last_success", instant(r.lastSuccess()));
+      file.put("last_failure", instant(r.lastFailure()));
+      file.put("failing", r.failing());
+      file.put("problem", r.problem());
+    }
+    return root.toString();
+  }
+
+  private static ObjectNode health(@Nullable BackendHealth health) {
     ObjectNode root = JSON.createObjectNode();
     root.put("status", status(health) == HttpStatus.OK_200 ? "ok" : "unavailable");
     if (health == null) {
@@ -110,7 +141,7 @@ final class MonitoringServer implements AutoCloseable {
       keys.put("last_failure", instant(health.lastFailure()));
       keys.put("cached_answers", health.cachedAnswers());
     }
-    return root.toString();
+    return root;
   }
 
   private static @Nullable String instant(@Nullable Instant at) {
@@ -126,10 +157,12 @@ final class MonitoringServer implements AutoCloseable {
   private static final class Endpoints extends Handler.Abstract {
     private final PrometheusMeterRegistry registry;
     private final @Nullable Supplier<BackendHealth> health;
+    private final Supplier<List<ReloadingFile.Status>> reloads;
 
-    Endpoints(PrometheusMeterRegistry registry, @Nullable Supplier<BackendHealth> health) {
+    Endpoints(PrometheusMeterRegistry registry, @Nullable Supplier<BackendHealth> health, Supplier<List<ReloadingFile.Status>> reloads) {
       this.registry = registry;
       this.health = health;
+      this.reloads = reloads;
     }
 
     @Override
@@ -146,7 +179,7 @@ final class MonitoringServer implements AutoCloseable {
         return answer(response, callback, HttpStatus.OK_200, PROMETHEUS_TEXT, registry.scrape());
       }
       BackendHealth snapshot = health == null ? null : health.get();
-      return answer(response, callback, status(snapshot), "application/json", healthJson(snapshot));
+      return answer(response, callback, status(snapshot), "application/json", healthJson(snapshot, reloads.get()));
     }
 
     private static String error(int status) {

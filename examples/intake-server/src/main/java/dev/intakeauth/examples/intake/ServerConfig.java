@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.intakeauth.AuthorizationHeader;
+import dev.intakeauth.SecretTokens;
 import dev.intakeauth.elasticsearch.VerificationMode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,10 +44,16 @@ public final class ServerConfig {
     READ_TIMEOUT("apm-server.read_timeout", Type.DURATION, "3600s"),
     IDLE_TIMEOUT("apm-server.idle_timeout", Type.DURATION, "45s"),
     SECRET_TOKEN("apm-server.auth.secret_token", Type.STRING, null),
+    /** More tokens accepted at once, with {@link #SECRET_TOKEN} if it is set: one set, for a rotation. */
+    SECRET_TOKENS("intake-auth.auth.secret_tokens", Type.LIST, null),
+    /** A watched file of tokens, one a line; the one source of tokens when set. */
+    SECRET_TOKEN_FILE("intake-auth.auth.secret_token_file", Type.STRING, null),
     API_KEY_ENABLED("apm-server.auth.api_key.enabled", Type.BOOLEAN, "false"),
     API_KEY_LIMIT("apm-server.auth.api_key.limit", Type.POSITIVE_INT, "100"),
     /** One client's share of {@link #API_KEY_LIMIT}; unset, a tenth of it (at least 1). */
     API_KEY_LIMIT_PER_CLIENT("intake-auth.api_key.limit_per_client", Type.POSITIVE_INT, null),
+    /** How long an API key's answer is cached; APM Server's is fixed at 60 s. */
+    API_KEY_CACHE_LIFETIME("intake-auth.api_key.cache_lifetime", Type.DURATION, "60s"),
     ES_HOSTS("apm-server.auth.api_key.elasticsearch.hosts", Type.LIST, null),
     ES_USERNAME("apm-server.auth.api_key.elasticsearch.username", Type.STRING, null),
     ES_PASSWORD("apm-server.auth.api_key.elasticsearch.password", Type.STRING, null),
@@ -70,6 +78,10 @@ public final class ServerConfig {
     SSL_CERTIFICATE("apm-server.ssl.certificate", Type.STRING, null),
     SSL_KEY("apm-server.ssl.key", Type.STRING, null),
     KEYS_FILE("intake-auth.keys_file", Type.STRING, null),
+    /** Whether the keys file and the token file are watched and reloaded on a change. */
+    RELOAD_ENABLED("intake-auth.reload.enabled", Type.BOOLEAN, "true"),
+    /** How often the watched files are read. */
+    RELOAD_PERIOD("intake-auth.reload.period", Type.DURATION, "5s"),
     TRUSTED_PROXIES("intake-auth.trusted_proxies", Type.LIST, ""),
     FORWARDED_HEADER("intake-auth.forwarded_header", Type.STRING, "x-forwarded-for"),
     ALLOW_PLAIN_HTTP_CREDENTIALS("intake-auth.allow_plain_http_credentials", Type.BOOLEAN, "false"),
@@ -93,7 +105,7 @@ public final class ServerConfig {
 
     /** Whether the value is a secret, never to be shown in a message or log line. */
     boolean secret() {
-      return this == SECRET_TOKEN || this == ES_PASSWORD || this == ES_API_KEY;
+      return this == SECRET_TOKEN || this == SECRET_TOKENS || this == ES_PASSWORD || this == ES_API_KEY;
     }
 
     /** {@code apm-server.auth.secret_token} → {@code APM_SERVER_AUTH_SECRET_TOKEN}. */
@@ -433,7 +445,7 @@ public final class ServerConfig {
     if (monitoringHost().isEmpty()) {
       throw new ConfigException(Setting.MONITORING_HOST.key + ": expected a host name or address, such as localhost");
     }
-    for (Setting timeout : List.of(Setting.READ_TIMEOUT, Setting.IDLE_TIMEOUT)) {
+    for (Setting timeout : List.of(Setting.READ_TIMEOUT, Setting.IDLE_TIMEOUT, Setting.RELOAD_PERIOD, Setting.API_KEY_CACHE_LIFETIME)) {
       if (duration(timeout).isZero()) {
         throw new ConfigException(timeout.key + ": must be longer than 0s");
       }
@@ -441,6 +453,7 @@ public final class ServerConfig {
     if (secretToken() != null && secretToken().isEmpty()) {
       throw new ConfigException(Setting.SECRET_TOKEN.key + ": must not be empty (leave it out to turn secret tokens off)");
     }
+    checkSecretTokens();
     if (tlsEnabled() && (tlsCertificate() == null || tlsKey() == null)) {
       throw new ConfigException(Setting.SSL_ENABLED.key + ": TLS needs apm-server.ssl.certificate and apm-server.ssl.key");
     }
@@ -450,7 +463,7 @@ public final class ServerConfig {
     if (apiKeysEnabled() && elasticsearchHosts().isEmpty() && keysFile() == null) {
       throw new ConfigException(Setting.API_KEY_ENABLED.key + ": give apm-server.auth.api_key.elasticsearch.hosts or intake-auth.keys_file");
     }
-    if (anonymousEnabled() && secretToken() == null && !apiKeysEnabled()) {
+    if (anonymousEnabled() && !secretTokensConfigured() && !apiKeysEnabled()) {
       throw new ConfigException(Setting.ANONYMOUS_ENABLED.key + ": anonymous access needs a secret token or API keys (without them every request is let in)");
     }
   }
@@ -566,6 +579,80 @@ public final class ServerConfig {
     return optional(Setting.SECRET_TOKEN);
   }
 
+  /**
+   * The static tokens: {@code apm-server.auth.secret_token} and {@code intake-auth.auth.secret_tokens}
+   * as one set, in that order, without repeats; empty when neither is set.
+   */
+  List<String> staticSecretTokens() {
+    java.util.LinkedHashSet<String> tokens = new java.util.LinkedHashSet<>();
+    if (secretToken() != null) {
+      tokens.add(secretToken());
+    }
+    tokens.addAll(list(Setting.SECRET_TOKENS));
+    return List.copyOf(tokens);
+  }
+
+  /** The watched token file, or null. */
+  @Nullable Path secretTokenFile() {
+    String f = optional(Setting.SECRET_TOKEN_FILE);
+    return f == null ? null : resolve(f);
+  }
+
+  /** Whether any secret token is configured, static or from a file. */
+  boolean secretTokensConfigured() {
+    return !staticSecretTokens().isEmpty() || secretTokenFile() != null;
+  }
+
+  /** Whether the keys file and the token file are watched. */
+  boolean reloadEnabled() {
+    return bool(Setting.RELOAD_ENABLED);
+  }
+
+  /** How often the watched files are read. */
+  Duration reloadPeriod() {
+    return duration(Setting.RELOAD_PERIOD);
+  }
+
+  /** How long an API key's answer is cached. */
+  Duration apiKeyCacheLifetime() {
+    return duration(Setting.API_KEY_CACHE_LIFETIME);
+  }
+
+  /**
+   * The static list holds tokens a Bearer value can carry; a token file excludes the static ones,
+   * since a token the file no longer lists would otherwise stay valid until a restart.
+   */
+  private void checkSecretTokens() {
+    if (values.containsKey(Setting.SECRET_TOKENS)) {
+      List<String> tokens = list(Setting.SECRET_TOKENS);
+      if (tokens.isEmpty()) {
+        throw new ConfigException(Setting.SECRET_TOKENS.key + ": must not be empty (leave it out to give no extra token)");
+      }
+      for (int i = 0; i < tokens.size(); i++) {
+        String token = tokens.get(i);
+        if (token.isEmpty() || token.startsWith("#")) {
+          throw new ConfigException(Setting.SECRET_TOKENS.key + ": item " + (i + 1) + " is " + (token.isEmpty() ? "empty" : "a comment (a token cannot start with #)"));
+        }
+        try {
+          SecretTokens.parse(token, Setting.SECRET_TOKENS.key + " item " + (i + 1), AuthorizationHeader.DEFAULT_MAX_LENGTH);
+        } catch (IllegalArgumentException e) {
+          // The message names the item and the column, never the token.
+          throw new ConfigException(e.getMessage().replace(" item " + (i + 1) + ":1:", " item " + (i + 1) + ":"));
+        }
+      }
+    }
+    if (optional(Setting.SECRET_TOKEN_FILE) != null) {
+      if (optional(Setting.SECRET_TOKEN_FILE).isEmpty()) {
+        throw new ConfigException(Setting.SECRET_TOKEN_FILE.key + ": expected a file name");
+      }
+      if (!staticSecretTokens().isEmpty()) {
+        throw new ConfigException(Setting.SECRET_TOKEN_FILE.key + ": give the tokens either in this file or in "
+            + Setting.SECRET_TOKEN.key + " / " + Setting.SECRET_TOKENS.key + ", not both: a token the file no longer lists"
+            + " would stay valid until a restart");
+      }
+    }
+  }
+
   boolean apiKeysEnabled() {
     return bool(Setting.API_KEY_ENABLED);
   }
@@ -582,7 +669,7 @@ public final class ServerConfig {
   boolean anonymousEnabled() {
     Object explicit = values.get(Setting.ANONYMOUS_ENABLED);
     // APM Server's default: anonymous access follows RUM when another method is configured
-    return explicit != null ? (Boolean) explicit : bool(Setting.RUM_ENABLED) && (secretToken() != null || apiKeysEnabled());
+    return explicit != null ? (Boolean) explicit : bool(Setting.RUM_ENABLED) && (secretTokensConfigured() || apiKeysEnabled());
   }
 
   boolean tlsEnabled() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,6 +31,45 @@ class IntakeServerTest {
     int code = IntakeServer.commandLine(server).execute(args);
     assertThat(code).as("started: %s", out).isZero();
     return server;
+  }
+
+  /**
+   * Starts the server on any free port with these settings (dotted form, after
+   * {@code apm-server.host}), its clock set first, and checks that it started.
+   *
+   * @param dir where the configuration file is written
+   * @param clock the server's time source
+   * @param settings the settings, one a line
+   */
+  static IntakeServer startedOnClock(Path dir, dev.intakeauth.TimeSource clock, String settings) throws IOException {
+    Path config = dir.resolve("apm-server.yml");
+    Files.writeString(config, "apm-server.host: 127.0.0.1:0\n" + settings);
+    IntakeServer server = new IntakeServer(Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    server.time = clock;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    picocli.CommandLine cl = IntakeServer.commandLine(server);
+    cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+    assertThat(cl.execute("--config", config.toString())).as("started: %s", err).isZero();
+    return server;
+  }
+
+  /**
+   * Starts the server on any free port with these settings and expects the start to fail.
+   *
+   * @param dir where the configuration file is written
+   * @param settings the settings, one a line, after {@code apm-server.host}
+   * @return what it printed to standard error
+   */
+  static String failsToStart(Path dir, String settings) throws IOException {
+    Path config = dir.resolve("apm-server.yml");
+    Files.writeString(config, "apm-server.host: 127.0.0.1:0\n" + settings);
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try (IntakeServer server = new IntakeServer(Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
+      picocli.CommandLine cl = IntakeServer.commandLine(server);
+      cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+      assertThat(cl.execute("--config", config.toString())).isEqualTo(1);
+    }
+    return err.toString(StandardCharsets.UTF_8);
   }
 
   /**

@@ -12,7 +12,6 @@ import dev.intakeauth.testing.ManualClock;
 import dev.intakeauth.testing.TestCredentials;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -46,31 +45,12 @@ class MonitoringEndpointTest {
 
   /** Plain HTTP with credentials allowed, on any free ports, with these settings added (dotted form). */
   private IntakeServer start(String settings) throws Exception {
-    Path config = dir.resolve("apm-server.yml");
-    Files.writeString(config, """
-        apm-server.host: 127.0.0.1:0
-        intake-auth.allow_plain_http_credentials: true
-        """ + settings);
-    IntakeServer server = new IntakeServer(Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    server.time = clock;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    picocli.CommandLine cl = IntakeServer.commandLine(server);
-    cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-    assertThat(cl.execute("--config", config.toString())).as("started: %s", err).isZero();
-    return server;
+    return IntakeServerTest.startedOnClock(dir, clock, "intake-auth.allow_plain_http_credentials: true\n" + settings);
   }
 
   /** Starts with these settings and expects the start to fail; returns what it printed. */
   private String failsToStart(String settings) throws Exception {
-    Path config = dir.resolve("apm-server.yml");
-    Files.writeString(config, "apm-server.host: 127.0.0.1:0\n" + settings);
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try (IntakeServer server = new IntakeServer(Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
-      picocli.CommandLine cl = IntakeServer.commandLine(server);
-      cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-      assertThat(cl.execute("--config", config.toString())).isEqualTo(1);
-    }
-    return err.toString(StandardCharsets.UTF_8);
+    return IntakeServerTest.failsToStart(dir, settings);
   }
 
   private String keysFile(String... names) throws Exception {
@@ -221,7 +201,7 @@ class MonitoringEndpointTest {
     try (IntakeServer server = start("apm-server.auth.secret_token: s3cret\n")) {
       HttpResponse<String> health = get(server.monitoringUrl() + "/health");
       assertThat(health.statusCode()).isEqualTo(200);
-      assertThat(health.body()).isEqualTo("{\"status\":\"ok\",\"api_keys\":null}");
+      assertThat(health.body()).isEqualTo("{\"status\":\"ok\",\"api_keys\":null,\"reloads\":[]}");
       assertThat(get(server.monitoringUrl() + "/metrics").body()).contains("intake_auth_requests_total{").doesNotContain("cache_size{");
     }
   }
