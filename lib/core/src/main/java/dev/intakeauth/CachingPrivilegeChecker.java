@@ -463,8 +463,10 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
   }
 
   /**
-   * The ids of the API keys that have a usable answer in the cache now ("granted" or "unknown key",
-   * within its lifetime), for a revocation feed to ask about. Holds no secret.
+   * The ids of the API keys that have a "granted" answer in the cache now, within its lifetime, for a
+   * revocation feed to ask about. Not the ids of "unknown key" answers: no revocation can change
+   * those, and any client can make them up, one per lookup it is allowed, to pad every later
+   * question to the feed's source. Holds no secret.
    *
    * @return a new set of key ids
    */
@@ -474,7 +476,7 @@ public final class CachingPrivilegeChecker implements PrivilegeChecker, AutoClos
     for (Map.Entry<CacheKey, CompletableFuture<CacheEntry>> e : cache.asMap().entrySet()) {
       CacheEntry done = completed(e.getValue());
       String id = e.getKey().keyId();
-      if (id != null && done != null && done.outcome != null && now - done.expiresAt < 0) {
+      if (id != null && done != null && done.outcome != null && done.result instanceof CheckResult.Granted && now - done.expiresAt < 0) {
         ids.add(id);
       }
     }

@@ -3,7 +3,6 @@ package dev.intakeauth;
 import dev.intakeauth.internal.BoundedTextFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -73,12 +72,11 @@ public final class InMemoryKeyStore implements PrivilegeChecker {
    * @param file the key file
    * @return the store
    * @throws IOException if the file cannot be read
-   * @throws IllegalArgumentException if a line is malformed; the message names the file and the
-   *     line, and quotes no secret
+   * @throws IllegalArgumentException if it is larger than 1 MiB, not a regular file or not UTF-8, or
+   *     if a line is malformed; the message names the file and the line, and quotes no secret
    */
   public static InMemoryKeyStore load(Path file) throws IOException {
-    String text = Files.readString(file, StandardCharsets.UTF_8);
-    return new InMemoryKeyStore(KeyFile.parse(text, String.valueOf(file.getFileName())), TimeSource.system(), MessageDigest::isEqual);
+    return load(file, TimeSource.system());
   }
 
   /**
@@ -88,11 +86,12 @@ public final class InMemoryKeyStore implements PrivilegeChecker {
    * @param time the time source expiry dates are judged by
    * @return the store
    * @throws IOException if the file cannot be read
-   * @throws IllegalArgumentException if a line is malformed; the message names the file and the
-   *     line, and quotes no secret
+   * @throws IllegalArgumentException if it is larger than 1 MiB, not a regular file or not UTF-8, or
+   *     if a line is malformed; the message names the file and the line, and quotes no secret
    */
   public static InMemoryKeyStore load(Path file, TimeSource time) throws IOException {
-    String text = Files.readString(file, StandardCharsets.UTF_8);
+    // Bounded, and regular files only: a FIFO or a device at the path must not hang or flood the start.
+    String text = BoundedTextFile.read(file, BoundedTextFile.MAX_BYTES, String.valueOf(file.getFileName()));
     return new InMemoryKeyStore(KeyFile.parse(text, String.valueOf(file.getFileName())), time, MessageDigest::isEqual);
   }
 

@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The token file {@link #load} and {@link #parse} read is UTF-8 text with one token a line;
  * white space around a token is ignored, and so are blank lines and lines that start with {@code #}
- * (a token cannot start with {@code #}).
+ * (a token cannot start with {@code #}). A token is visible ASCII, what every agent can send.
  */
 public final class SecretTokens {
 
@@ -49,6 +49,12 @@ public final class SecretTokens {
   private volatile Snapshot current;
   /** The length the fast path's padded copies cover; grows as authenticators with longer limits use this set. */
   private int padLength = AuthorizationHeader.DEFAULT_MAX_LENGTH;
+  /**
+   * The largest maximum credential length of the authenticators that use this set, 0 before the
+   * first: a replacement token longer than that could match nowhere, and is refused rather than
+   * locking agents out.
+   */
+  private int longestLimit;
 
   private SecretTokens(List<String> tokens) {
     this.current = new Snapshot(tokens, padLength);
@@ -99,7 +105,7 @@ public final class SecretTokens {
    *     token that would make {@code Bearer <token>} longer could never match, and is refused
    * @return the tokens, in file order; at least one
    * @throws IllegalArgumentException if there is no token, or a line holds control characters, inner
-   *     white space or too long a token, as {@code source:line: problem}, never quoting the line
+   *     white space, a character beyond ASCII or too long a token, as {@code source:line: problem}, never quoting the line
    */
   public static List<String> parse(String text, String source, int maxCredentialLength) {
     List<String> tokens = new ArrayList<>();
@@ -130,6 +136,11 @@ public final class SecretTokens {
       if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
         return "the token holds white space at column " + (i + 1) + ", which a Bearer token cannot carry";
       }
+      if (c > 0x7e) {
+        // Servlet containers read header bytes as ISO-8859-1 and gRPC refuses them: such a token
+        // would not match what agents send, and a file of only such tokens would lock every agent out.
+        return "the token holds a character that is not ASCII at column " + (i + 1) + ", which agents cannot send reliably in a header";
+      }
     }
     if (SCHEME_LENGTH + token.length() > maxCredentialLength) {
       return "the token is " + token.length() + " characters long; \"Bearer <token>\" would be longer than the "
@@ -143,11 +154,19 @@ public final class SecretTokens {
    * one, never with a mix. A refused set leaves the current one in place.
    *
    * @param tokens the new tokens; at least one, none null or blank
-   * @throws IllegalArgumentException if there is no token, or one is blank
+   * @throws IllegalArgumentException if there is no token, or one is blank, or one is too long for
+   *     {@code Bearer <token>} to fit the maximum credential length of any authenticator that uses
+   *     this set (it could never match)
    */
   public void replace(Collection<String> tokens) {
     List<String> checked = checked(tokens);
     synchronized (this) {
+      for (String token : checked) {
+        if (longestLimit > 0 && SCHEME_LENGTH + token.length() > longestLimit) {
+          throw new IllegalArgumentException("a token is " + token.length() + " characters long; \"Bearer <token>\" would be longer than the "
+              + longestLimit + " characters the authenticators using these tokens accept, so it could never match");
+        }
+      }
       current = new Snapshot(checked, padLength);
     }
   }
@@ -166,8 +185,13 @@ public final class SecretTokens {
     return current;
   }
 
-  /** Makes the fast path's copies cover Bearer values of up to {@code length} characters. */
+  /**
+   * Called by each authenticator that uses this set, with its maximum credential length: makes the
+   * fast path's copies cover Bearer values of up to {@code length} characters, and makes
+   * {@link #replace} refuse tokens that could fit in no authenticator's.
+   */
   synchronized void padTo(int length) {
+    longestLimit = Math.max(longestLimit, length);
     if (length > padLength) {
       padLength = length;
       current = new Snapshot(current.tokenList(), padLength);

@@ -170,6 +170,33 @@ class SecretTokensTest {
     assertThatThrownBy(() -> SecretTokens.parse("# only a comment\n\n", "tokens", 1024)).hasMessageContaining("no token");
   }
 
+  /**
+   * A token with a character outside visible ASCII cannot be sent reliably: a servlet container
+   * reads header bytes as ISO-8859-1 and gRPC refuses them, so a file holding only such a token would
+   * lock every agent out. It is refused, by column, without quoting it.
+   */
+  @Test
+  void theFileFormatRefusesATokenBeyondAsciiThatAgentsCouldNeverSend() {
+    assertThatThrownBy(() -> SecretTokens.parse("new-t\u00f6ken\n", "tokens", 1024))
+        .hasMessageStartingWith("tokens:1: the token holds a character that is not ASCII at column 6")
+        .hasMessageNotContaining("new-t");
+    assertThatThrownBy(() -> SecretTokens.parse("# rotation\nold\ntoken\u20ac\n", "tokens", 1024))
+        .hasMessageStartingWith("tokens:3: the token holds a character that is not ASCII at column 6");
+    assertThat(SecretTokens.parse("!\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~", "tokens", 1024)).hasSize(1);
+  }
+
+  /** A replacement that no authenticator using the set could ever match would lock every agent out. */
+  @Test
+  void aReplacementTooLongForEveryAuthenticatorUsingTheSetIsRefused() {
+    SecretTokens tokens = SecretTokens.of("old");
+    Authenticator auth = Authenticator.builder().secretTokens(tokens).maxCredentialLength(64).build();
+    assertThatThrownBy(() -> tokens.replace(List.of("ok", "n".repeat(58))))
+        .hasMessageContaining("could never match").hasMessageNotContaining("nnnn");
+    assertThat(auth.authenticate("Bearer old")).isInstanceOf(AuthResult.Authenticated.class);
+    tokens.replace(List.of("n".repeat(57)));
+    assertThat(auth.authenticate("Bearer " + "n".repeat(57))).isInstanceOf(AuthResult.Authenticated.class);
+  }
+
   /** Requests that authenticate while the set is replaced see the old set or the new one, never neither. */
   @Test
   void concurrentRequestsNeverSeeAHalfReplacedSet() throws Exception {

@@ -10,6 +10,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * Reads a small configuration file (keys, secret tokens) whole, with a cap on its size, and decodes
@@ -31,9 +32,13 @@ public final class BoundedTextFile {
    * @param source the file's name for errors
    * @return the bytes
    * @throws IOException if the file cannot be read
-   * @throws IllegalArgumentException if it is larger than {@code maxBytes}
+   * @throws IllegalArgumentException if it is larger than {@code maxBytes}, or not a regular file
    */
   public static byte[] readBytes(Path file, int maxBytes, String source) throws IOException {
+    // Opening a FIFO blocks until a writer comes, and a device may never end: only regular files are read.
+    if (!Files.readAttributes(file, BasicFileAttributes.class).isRegularFile()) {
+      throw new IllegalArgumentException(source + ": not a regular file (a directory, a FIFO or a device); not read");
+    }
     try (InputStream in = Files.newInputStream(file)) {
       byte[] bytes = in.readNBytes(maxBytes + 1);
       if (bytes.length > maxBytes) {
@@ -81,7 +86,7 @@ public final class BoundedTextFile {
    * @param source the file's name for errors
    * @return the text
    * @throws IOException if the file cannot be read
-   * @throws IllegalArgumentException if it is too large or not UTF-8
+   * @throws IllegalArgumentException if it is too large, not a regular file or not UTF-8
    */
   public static String read(Path file, int maxBytes, String source) throws IOException {
     return decode(readBytes(file, maxBytes, source), source);

@@ -19,6 +19,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -143,10 +144,9 @@ public final class ReloadingFile implements AutoCloseable {
     return new Builder(file, "keys file", (text, source) -> {
       InMemoryKeyStore.Changes changes = store.replaceWith(text, source);
       if (cache != null) {
-        // After the swap: a lookup that starts now already reads the new keys.
-        for (String id : changes.affected()) {
-          cache.invalidate(id);
-        }
+        // After the swap: a lookup that starts now already reads the new keys. One call for all ids:
+        // one scan of the cache, and one invalidation, which leaves lookups of other keys under way alone.
+        cache.invalidateAll(changes.affected());
       }
       return store.keyIds().size() + " keys (" + changes.added().size() + " added, " + changes.changed().size() + " changed, "
           + changes.removed().size() + " removed)";
@@ -181,7 +181,13 @@ public final class ReloadingFile implements AutoCloseable {
     Objects.requireNonNull(tokens, "tokens");
     Require.positive(maxCredentialLength, "maxCredentialLength");
     return new Builder(file, "secret tokens", (text, source) -> {
-      tokens.replace(SecretTokens.parse(text, source, maxCredentialLength));
+      List<String> parsed = SecretTokens.parse(text, source, maxCredentialLength);
+      try {
+        tokens.replace(parsed);
+      } catch (IllegalArgumentException e) {
+        // A token too long for every authenticator using the set; the message quotes none.
+        throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+      }
       return tokens.toString();
     });
   }
@@ -228,7 +234,8 @@ public final class ReloadingFile implements AutoCloseable {
     } catch (IOException e) {
       return refused("io:" + e.getClass().getName(), source + " " + unreadable(e));
     } catch (IllegalArgumentException e) {
-      return refused("size", e.getMessage());
+      // Too large, or not a regular file: a message of fixed text and the path, told apart by it.
+      return refused("refused:" + e.getMessage(), e.getMessage());
     }
     String seen = digest(bytes);
     if (seen.equals(lastSeen)) {
