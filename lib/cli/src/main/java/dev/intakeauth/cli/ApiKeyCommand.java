@@ -1,9 +1,13 @@
 package dev.intakeauth.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.intakeauth.ApiKeyCredential;
+import dev.intakeauth.ApplicationPrivileges;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.elasticsearch.ApiKeyManager;
 import dev.intakeauth.elasticsearch.CreatedKey;
@@ -26,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -47,9 +52,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code apikey}: creates, inspects, verifies and invalidates the API keys of APM agents and intake
- * servers in Elasticsearch. Exit code 0 on success, 1 when the work failed, 2 for a usage error;
- * every error is one line on standard error, and never repeats a value given on the command line
- * (a mistyped option can put a password where a name was expected). Secrets can come from the
+ * servers in Elasticsearch. Exit code 0 on success, 1 when the work failed, 2 for a usage error
+ * (anything wrong with the command line, its settings or the secrets it reads, found before a request
+ * is sent); every error is one line on standard error ({@code {"error":"..."}} with {@code --json}),
+ * and never repeats a value given on the command line (a mistyped option can put a password where a
+ * name was expected). Secrets can come from the
  * environment, from standard input ({@code --password-stdin}, {@code --credentials-stdin}) or from
  * a prompt without echo when a terminal is attached, rather than from the command line.
  */
@@ -63,6 +70,10 @@ public final class ApiKeyCommand implements Callable<Integer> {
   private static final Pattern LONG_OPTION = Pattern.compile("--[A-Za-z][A-Za-z0-9-]{0,30}");
   private static final Pattern SHORT_OPTION = Pattern.compile("-[A-Za-z]");
   private static final Pattern WORD = Pattern.compile("[a-z][a-z0-9-]{0,30}");
+  /** Elasticsearch's duration syntax as the key manager accepts it, checked here so that a bad one is a usage error. */
+  private static final Pattern EXPIRATION = Pattern.compile("[1-9][0-9]{0,8}(ms|s|m|h|d)");
+  /** Errors as JSON in plain ASCII: one line whatever the message holds, readable in any terminal encoding. */
+  private static final ObjectMapper ERROR_JSON = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
   /**
    * Where secrets that are not on the command line come from: standard input, or a prompt on the
@@ -124,17 +135,39 @@ public final class ApiKeyCommand implements Callable<Integer> {
     CommandLine cl = new CommandLine(tool);
     cl.setParameterExceptionHandler((ex, args) -> {
       String sub = ex.getCommandLine().getCommandName();
-      ex.getCommandLine().getErr().println("Error: " + usageMessage(ex, args) + " (see 'apikey" + ("apikey".equals(sub) ? "" : " " + sub) + " --help')");
+      String message = usageMessage(ex, args);
+      // The parse may have stopped before --json, so the arguments tell; --json takes no value.
+      if (Arrays.asList(args).contains("--json")) {
+        printError(ex.getCommandLine().getErr(), true, message);
+      } else {
+        printError(ex.getCommandLine().getErr(), false, message + " (see 'apikey" + ("apikey".equals(sub) ? "" : " " + sub) + " --help')");
+      }
       return 2;
     });
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
       String message = ex instanceof KeyManagementException || ex instanceof IllegalArgumentException
           ? ex.getMessage()
           : "unexpected failure (" + ex.getClass().getSimpleName() + ")";
-      commandLine.getErr().println("Error: " + message);
+      printError(commandLine.getErr(), commandLine.getCommand() instanceof Sub s && s.output.json, message);
       return 1;
     });
     return cl;
+  }
+
+  /** Prints an error as one line: {@code Error: message}, or {@code {"error":"message"}} for {@code --json}. */
+  static void printError(PrintWriter err, boolean json, String message) {
+    err.println(json ? jsonLine("error", message) : "Error: " + message);
+    err.flush();
+  }
+
+  /** {@code {"key":"text"}} on one line, however hostile the text. */
+  static String jsonLine(String key, String text) {
+    try {
+      return ERROR_JSON.writeValueAsString(Map.of(key, text));
+    } catch (JsonProcessingException e) {
+      // Not reachable for a map of two strings; never leave the caller without an answer.
+      return "{\"" + key + "\":\"unprintable message\"}";
+    }
   }
 
   @Override
@@ -185,6 +218,10 @@ public final class ApiKeyCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The key manager for the connection settings. Settings that cannot make a connection (no
+   * credentials, a bad URL, an unusable CA file or fingerprint) are usage errors.
+   */
   ApiKeyManager manager(CommandSpec sub, boolean admin) {
     if (passwordStdin && given(sub, "--password")) {
       throw usage(sub, "give --password or --password-stdin, not both");
@@ -202,14 +239,23 @@ public final class ApiKeyCommand implements Callable<Integer> {
     } else if (username != null && !username.isBlank()) {
       b.basicAuth(username, password(sub));
     } else if (admin) {
-      throw new IllegalArgumentException("no administrator credentials: give --username and --password, or --admin-api-key");
+      throw usage(sub, "no administrator credentials: give --username and --password, or --admin-api-key");
+    }
+    ElasticsearchConnection es;
+    try {
+      es = b.build();
+    } catch (IllegalArgumentException e) {
+      // The library's messages name settings, never their values.
+      throw usage(sub, e.getMessage());
     }
     if (verificationMode == VerificationMode.NONE) {
       // The library logs this too, but the tool's own logging is silent.
-      sub.commandLine().getErr().println("Warning: Elasticsearch's TLS certificate and host name are not checked (verification mode none);"
-          + " any server in between receives the credentials. Use it for tests only.");
+      String warning = "Elasticsearch's TLS certificate and host name are not checked (verification mode none);"
+          + " any server in between receives the credentials. Use it for tests only.";
+      boolean json = sub.commandLine().getCommand() instanceof Sub s && s.output.json;
+      sub.commandLine().getErr().println(json ? jsonLine("warning", warning) : "Warning: " + warning);
     }
-    return ApiKeyManager.create(b.build());
+    return ApiKeyManager.create(es);
   }
 
   /** The password: standard input when asked, else the option or environment, else a prompt on the terminal. */
@@ -236,14 +282,25 @@ public final class ApiKeyCommand implements Callable<Integer> {
     try {
       line = firstLine(input.stdin(), option);
     } catch (CharacterCodingException e) {
-      throw new IllegalArgumentException(option + ": the " + what + " on standard input is not UTF-8 text");
+      throw usage(sub, option + ": the " + what + " on standard input is not UTF-8 text");
+    } catch (TooLong e) {
+      throw usage(sub, e.getMessage());
     } catch (IOException e) {
       throw new IllegalArgumentException(option + ": cannot read standard input (" + e.getClass().getSimpleName() + ")");
     }
     if (line == null || line.isEmpty()) {
-      throw new IllegalArgumentException(option + ": no " + what + " on standard input");
+      throw usage(sub, option + ": no " + what + " on standard input");
     }
     return line;
+  }
+
+  /** A first line of standard input past {@link #MAX_SECRET_BYTES}: bad input rather than a failure to read it. */
+  private static final class TooLong extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TooLong(String message) {
+      super(message);
+    }
   }
 
   /** The longest secret read from standard input: far above any password or key, far below the heap. */
@@ -258,7 +315,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
     int b;
     while ((b = stdin.read()) >= 0 && b != '\n') {
       if (bytes.size() == MAX_SECRET_BYTES) {
-        throw new IllegalArgumentException(option + ": the first line of standard input is longer than " + MAX_SECRET_BYTES + " bytes");
+        throw new TooLong(option + ": the first line of standard input is longer than " + MAX_SECRET_BYTES + " bytes");
       }
       bytes.write(b);
     }
@@ -402,17 +459,23 @@ public final class ApiKeyCommand implements Callable<Integer> {
     @Option(names = "--privilege", split = ",", paramLabel = "NAME", description = "A privilege by its name, such as event:write (repeatable, or comma-separated).")
     List<String> named = new ArrayList<>();
 
-    List<Privilege> privileges() {
+    /** The privileges asked for; a name that is not one of the APM privileges is a usage error. */
+    List<Privilege> privileges(CommandSpec spec) {
       List<Privilege> out = new ArrayList<>();
       for (String n : named) {
         if (n.isBlank()) {
-          throw new IllegalArgumentException("--privilege needs a privilege name, such as event:write");
+          throw usage(spec, "--privilege needs a privilege name, such as event:write");
         }
+        Privilege p;
         try {
-          out.add(Privilege.of(n.strip()));
+          p = Privilege.of(n.strip());
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("--privilege: not a privilege name, such as event:write");
+          throw usage(spec, "--privilege: not a privilege name, such as event:write");
         }
+        if (!ApplicationPrivileges.APM.contains(p)) {
+          throw usage(spec, "unknown privilege; known: " + String.join(", ", ApplicationPrivileges.APM.privileges().stream().map(Privilege::name).toList()));
+        }
+        out.add(p);
       }
       addIf(out, ingest, Privilege.EVENT_WRITE);
       addIf(out, agentConfig, Privilege.AGENT_CONFIG_READ);
@@ -421,22 +484,42 @@ public final class ApiKeyCommand implements Callable<Integer> {
     }
   }
 
-  /** Which keys: {@code --id} or {@code --name}. */
+  /** Which keys: {@code --id} or {@code --name}; as with {@code apm-server apikey}, the id wins when both are given. */
   static final class KeySelectorOptions {
-    @Option(names = "--id", description = "The key id.")
+    @Option(names = "--id", description = "The key id. Wins over --name when both are given.")
     @Nullable String id;
 
-    @Option(names = "--name", description = "The key name.")
+    @Option(names = "--name", description = "The key name (several keys may have it).")
     @Nullable String name;
 
-    KeySelector selector() {
-      return new KeySelector(id, name);
+    KeySelector selector(CommandSpec spec) {
+      if (id != null && !id.isBlank()) {
+        return KeySelector.byId(id);
+      }
+      if (name != null && !name.isBlank()) {
+        return KeySelector.byName(name);
+      }
+      throw usage(spec, "give --id or --name");
+    }
+  }
+
+  /** A lifetime Elasticsearch accepts, or a usage error before anything is sent. */
+  static void checkExpiration(CommandSpec spec, @Nullable String expiration) {
+    if (expiration != null && !EXPIRATION.matcher(expiration).matches()) {
+      throw usage(spec, "bad expiration: expected a number and a unit, such as 1d, 12h, 30m, 45s");
+    }
+  }
+
+  /** A name that is not blank, or a usage error. */
+  static void checkName(CommandSpec spec, String option, @Nullable String name) {
+    if (name == null || name.isBlank()) {
+      throw usage(spec, option + " must not be blank");
     }
   }
 
   /** Output options. */
   static final class OutputOptions {
-    @Option(names = "--json", description = "Print JSON.")
+    @Option(names = "--json", description = "Print JSON, errors too: {\"error\": \"...\"} on standard error.")
     boolean json;
   }
 
@@ -508,22 +591,21 @@ public final class ApiKeyCommand implements Callable<Integer> {
         printJson(root);
         return;
       }
-      if (keys.isEmpty()) {
-        out().println("No API keys found.");
-      }
-      boolean first = true;
+      // apm-server's fields, names and order; times are ISO-8601 instants rather than relative words.
+      Instant now = Instant.now();
       for (KeyInfo k : keys) {
-        if (!first) {
-          out().println();
-        }
-        first = false;
-        line("Name", k.name());
-        line("Id", k.id());
         line("Username", k.username() == null ? "-" : k.username());
-        line("Created", instant(k.creation()));
-        line("Expiration", instant(k.expiration()));
-        line("Valid", k.validAt(Instant.now()) ? "Yes" : k.invalidated() ? "No (invalidated)" : "No (expired)");
+        line("Api Key Name", k.name());
+        line("Id", k.id());
+        line("Creation", k.creation() == null ? "unknown" : k.creation().toString());
+        line("Invalidated", Boolean.toString(k.invalidated()));
+        if (!k.invalidated()) {
+          Instant expiration = k.expiration();
+          line("Expiration", expiration == null ? "never" : expiration.isAfter(now) ? expiration.toString() : "expired (" + expiration + ")");
+        }
+        out().println();
       }
+      out().println(keys.size() + " API Keys found");
       out().flush();
     }
   }
@@ -532,8 +614,8 @@ public final class ApiKeyCommand implements Callable<Integer> {
   @Command(name = "create", mixinStandardHelpOptions = true,
       description = "Create an agent API key. Without privilege flags the key gets all of them.")
   static final class Create extends Sub {
-    @Option(names = "--name", required = true, description = "The key's name.")
-    String name;
+    @Option(names = "--name", defaultValue = "apm-key", description = "The key's name (default ${DEFAULT-VALUE}, as apm-server names it).")
+    String name = "apm-key";
 
     @Option(names = "--expiration", description = "Lifetime such as 1d, 12h, 30m (default: never expires).")
     @Nullable String expiration;
@@ -542,8 +624,11 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+      checkName(spec, "--name", name);
+      checkExpiration(spec, expiration);
+      List<Privilege> asked = privileges.privileges(spec);
       try (ApiKeyManager keys = connection.manager(spec, true)) {
-        CreatedKey key = keys.createAgentKey(name, privileges.privileges(), expiration);
+        CreatedKey key = keys.createAgentKey(name, asked, expiration);
         printCreated(key, false);
       }
       return 0;
@@ -592,6 +677,8 @@ public final class ApiKeyCommand implements Callable<Integer> {
         // Alone, it makes a key for the feed only, which is the least privilege.
         roles.add(feed);
       }
+      checkName(spec, "--name", name);
+      checkExpiration(spec, expiration);
       try (ApiKeyManager keys = connection.manager(spec, true)) {
         CreatedKey key = keys.createServerKey(name, roles, expiration);
         printCreated(key, true);
@@ -617,7 +704,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
   }
 
   /** {@code apikey info}. */
-  @Command(name = "info", mixinStandardHelpOptions = true, description = "Show API keys by id or name.")
+  @Command(name = "info", mixinStandardHelpOptions = true, description = "Show API keys by id or name (the id wins when both are given), in apm-server's layout.")
   static final class Info extends Sub {
     @Mixin KeySelectorOptions which;
 
@@ -626,7 +713,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      KeySelector selector = which.selector();
+      KeySelector selector = which.selector(spec);
       try (ApiKeyManager keys = connection.manager(spec, true)) {
         printKeys(keys.info(selector, validOnly));
       }
@@ -650,13 +737,13 @@ public final class ApiKeyCommand implements Callable<Integer> {
   }
 
   /** {@code apikey invalidate}. */
-  @Command(name = "invalidate", mixinStandardHelpOptions = true, description = "Invalidate API keys by id or name.")
+  @Command(name = "invalidate", mixinStandardHelpOptions = true, description = "Invalidate API keys by id or name (the id wins when both are given).")
   static final class Invalidate extends Sub {
     @Mixin KeySelectorOptions which;
 
     @Override
     public Integer call() {
-      KeySelector selector = which.selector();
+      KeySelector selector = which.selector(spec);
       Invalidation r;
       try (ApiKeyManager keys = connection.manager(spec, true)) {
         r = keys.invalidate(selector);
@@ -695,16 +782,17 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+      List<Privilege> wanted = privileges.privileges(spec);
       String given = credentials().strip();
       ApiKeyCredential credential;
       try {
         credential = ApiKeyCredential.parse(given);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("the credentials are not base64(id:api_key)");
+        throw usage(spec, "the credentials are not base64(id:api_key)");
       }
       Map<Privilege, Boolean> answers;
       try (ApiKeyManager keys = connection.manager(spec, false)) {
-        answers = keys.verify(credential, privileges.privileges());
+        answers = keys.verify(credential, wanted);
       }
       if (output.json) {
         ObjectNode n = JSON.createObjectNode();
@@ -761,6 +849,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       boolean created;
+      checkName(spec, "--role-name", roleName);
       try (ApiKeyManager keys = connection.manager(spec, true)) {
         created = keys.createManagerRole(roleName, noKibana ? null : kibanaSpace);
       }
