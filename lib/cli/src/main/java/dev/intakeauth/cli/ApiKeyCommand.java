@@ -226,26 +226,31 @@ public final class ApiKeyCommand implements Callable<Integer> {
     if (passwordStdin && given(sub, "--password")) {
       throw usage(sub, "give --password or --password-stdin, not both");
     }
-    ElasticsearchConnection.Builder b = ElasticsearchConnection.builder().hosts(urls).socketTimeout(java.time.Duration.ofSeconds(30))
-        .verificationMode(verificationMode);
-    if (caCert != null) {
-      b.caCertificate(caCert);
-    }
-    if (caFingerprint != null && !caFingerprint.isBlank()) {
-      b.trustedFingerprint(caFingerprint);
-    }
-    if (adminApiKey != null && !adminApiKey.isBlank()) {
-      b.apiKey(adminApiKey);
-    } else if (username != null && !username.isBlank()) {
-      b.basicAuth(username, password(sub));
-    } else if (admin) {
+    boolean byKey = adminApiKey != null && !adminApiKey.isBlank();
+    boolean byUser = !byKey && username != null && !username.isBlank();
+    if (admin && !byKey && !byUser) {
       throw usage(sub, "no administrator credentials: give --username and --password, or --admin-api-key");
     }
+    // Asked before the settings are checked, outside the try: reading it may fail without being a usage error.
+    String secret = byUser ? password(sub) : null;
     ElasticsearchConnection es;
     try {
+      ElasticsearchConnection.Builder b = ElasticsearchConnection.builder().hosts(urls).socketTimeout(java.time.Duration.ofSeconds(30))
+          .verificationMode(verificationMode);
+      if (caCert != null) {
+        b.caCertificate(caCert);
+      }
+      if (caFingerprint != null && !caFingerprint.isBlank()) {
+        b.trustedFingerprint(caFingerprint);
+      }
+      if (byKey) {
+        b.apiKey(adminApiKey);
+      } else if (byUser) {
+        b.basicAuth(username, secret);
+      }
       es = b.build();
     } catch (IllegalArgumentException e) {
-      // The library's messages name settings, never their values.
+      // Settings that cannot make a connection; the library's messages name settings, never secrets.
       throw usage(sub, e.getMessage());
     }
     if (verificationMode == VerificationMode.NONE) {

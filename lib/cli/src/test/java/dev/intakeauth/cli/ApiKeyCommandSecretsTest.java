@@ -116,7 +116,7 @@ class ApiKeyCommandSecretsTest {
   @Test
   void passwordStdinSendsTheFirstLineAsThePassword() {
     String out = Cli.run(Cli.Input.stdin(PASSWORD + "\nsecond line\n"), "list", "--url", url(), "-u", "elastic", "--password-stdin").succeeds();
-    assertThat(out).contains("No API keys found.");
+    assertThat(out).contains("0 API Keys found");
     assertThat(authorizations).containsExactly(basic("elastic", PASSWORD));
     // A Windows line end is a line end too.
     Cli.run(Cli.Input.stdin(PASSWORD + "\r\n"), "list", "--url", url(), "-u", "elastic", "--password-stdin").succeeds();
@@ -149,10 +149,10 @@ class ApiKeyCommandSecretsTest {
     assertThat(Cli.run("list", "--url", url(), "-u", "elastic").failsWithOneLine(2))
         .contains("--username needs --password, --password-stdin or ELASTICSEARCH_PASSWORD");
     assertThat(Cli.run("verify", "--url", url()).failsWithOneLine(2)).contains("--credentials").contains("--credentials-stdin");
-    assertThat(Cli.run(Cli.Input.stdin(""), "list", "--url", url(), "-u", "elastic", "--password-stdin").failsWithOneLine(1))
-        .isEqualTo("Error: --password-stdin: no password on standard input");
-    assertThat(Cli.run(Cli.Input.stdin("\n"), "verify", "--url", url(), "--credentials-stdin").failsWithOneLine(1))
-        .isEqualTo("Error: --credentials-stdin: no credentials on standard input");
+    assertThat(Cli.run(Cli.Input.stdin(""), "list", "--url", url(), "-u", "elastic", "--password-stdin").failsWithOneLine(2))
+        .isEqualTo("Error: --password-stdin: no password on standard input (see 'apikey list --help')");
+    assertThat(Cli.run(Cli.Input.stdin("\n"), "verify", "--url", url(), "--credentials-stdin").failsWithOneLine(2))
+        .isEqualTo("Error: --credentials-stdin: no credentials on standard input (see 'apikey verify --help')");
     assertThat(authorizations).isEmpty();
   }
 
@@ -218,11 +218,11 @@ class ApiKeyCommandSecretsTest {
   @Test
   void endlessStandardInputWithoutALineEndIsRefusedAfterABoundedRead() {
     NoLineEnd password = new NoLineEnd(32L * 1024 * 1024);
-    assertThat(Cli.run(stdinOf(password), "list", "--url", url(), "-u", "elastic", "--password-stdin").failsWithOneLine(1))
-        .isEqualTo("Error: --password-stdin: the first line of standard input is longer than 65536 bytes");
+    assertThat(Cli.run(stdinOf(password), "list", "--url", url(), "-u", "elastic", "--password-stdin").failsWithOneLine(2))
+        .isEqualTo("Error: --password-stdin: the first line of standard input is longer than 65536 bytes (see 'apikey list --help')");
     assertThat(password.read).as("bytes read from standard input").isLessThanOrEqualTo(ApiKeyCommand.MAX_SECRET_BYTES + 1);
     NoLineEnd credentials = new NoLineEnd(32L * 1024 * 1024);
-    assertThat(Cli.run(stdinOf(credentials), "verify", "--url", url(), "--credentials-stdin").failsWithOneLine(1))
+    assertThat(Cli.run(stdinOf(credentials), "verify", "--url", url(), "--credentials-stdin").failsWithOneLine(2))
         .startsWith("Error: --credentials-stdin: the first line of standard input is longer than");
     assertThat(credentials.read).isLessThanOrEqualTo(ApiKeyCommand.MAX_SECRET_BYTES + 1);
     assertThat(authorizations).isEmpty();
@@ -236,8 +236,8 @@ class ApiKeyCommandSecretsTest {
   void binaryOnStandardInputIsRefusedRatherThanSentMangled() {
     byte[] notUtf8 = {'p', 'w', (byte) 0xff, (byte) 0xfe, (byte) 0xc3, '\n'};
     String line = Cli.run(stdinOf(new java.io.ByteArrayInputStream(notUtf8)), "list", "--url", url(), "-u", "elastic", "--password-stdin")
-        .failsWithOneLine(1);
-    assertThat(line).isEqualTo("Error: --password-stdin: the password on standard input is not UTF-8 text");
+        .failsWithOneLine(2);
+    assertThat(line).isEqualTo("Error: --password-stdin: the password on standard input is not UTF-8 text (see 'apikey list --help')");
     assertThat(authorizations).isEmpty();
     // Only the first line counts, whatever follows it; CRLF and a bare end of stream end it too.
     Cli.run(Cli.Input.stdin("pw\r\n\u0000\u00ff"), "list", "--url", url(), "-u", "elastic", "--password-stdin").succeeds();
@@ -247,7 +247,7 @@ class ApiKeyCommandSecretsTest {
 
   @Test
   void aCaFingerprintWithAPlainHttpUrlIsRefusedBeforeThePasswordIsSent() {
-    String line = Cli.run("list", "--url", url(), "-u", "elastic", "-p", PASSWORD, "--ca-fingerprint", "ab".repeat(32)).failsWithOneLine(1);
+    String line = Cli.run("list", "--url", url(), "-u", "elastic", "-p", PASSWORD, "--ca-fingerprint", "ab".repeat(32)).failsWithOneLine(2);
     assertThat(line).contains("is plain HTTP, but a CA certificate or a trusted fingerprint is set").doesNotContain(PASSWORD);
     assertThat(authorizations).isEmpty();
   }
