@@ -1,8 +1,11 @@
 package dev.intakeauth.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -73,7 +76,28 @@ public final class ApiKeyCommand implements Callable<Integer> {
   /** Elasticsearch's duration syntax as the key manager accepts it, checked here so that a bad one is a usage error. */
   private static final Pattern EXPIRATION = Pattern.compile("[1-9][0-9]{0,8}(ms|s|m|h|d)");
   /** Errors as JSON in plain ASCII: one line whatever the message holds, readable in any terminal encoding. */
-  private static final ObjectMapper ERROR_JSON = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
+  private static final ObjectWriter ERROR_JSON = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build().writer()
+      .with(new AsciiEscapes());
+
+  /** JSON's own escapes for ASCII, and DEL as well, so that an error line holds printable ASCII only. */
+  private static final class AsciiEscapes extends CharacterEscapes {
+    private static final long serialVersionUID = 1L;
+    private final int[] codes = standardAsciiEscapesForJSON();
+
+    AsciiEscapes() {
+      codes[0x7f] = ESCAPE_STANDARD;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return codes;
+    }
+
+    @Override
+    public @Nullable SerializableString getEscapeSequence(int ch) {
+      return null;
+    }
+  }
 
   /**
    * Where secrets that are not on the command line come from: standard input, or a prompt on the

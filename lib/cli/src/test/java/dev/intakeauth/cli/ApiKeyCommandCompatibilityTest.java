@@ -145,12 +145,12 @@ class ApiKeyCommandCompatibilityTest {
     Instant created = Instant.parse("2026-01-02T03:04:05Z");
     long future = Instant.now().plus(Duration.ofDays(2)).toEpochMilli();
     keysAnswer = "{\"api_keys\":["
-        + "{\"id\":\"id-1\",\"name\":\"java-001\",\"username\":\"elastic\",\"creation\":" + created.toEpochMilli() + ",\"invalidated\":false},"
-        + "{\"id\":\"id-2\",\"name\":\"java-001\",\"username\":\"elastic\",\"creation\":" + created.toEpochMilli()
+        + "{\"metadata\":{\"application\":\"apm\"},\"id\":\"id-1\",\"name\":\"java-001\",\"username\":\"elastic\",\"creation\":" + created.toEpochMilli() + ",\"invalidated\":false},"
+        + "{\"metadata\":{\"application\":\"apm\"},\"id\":\"id-2\",\"name\":\"java-001\",\"username\":\"elastic\",\"creation\":" + created.toEpochMilli()
         + ",\"expiration\":" + future + ",\"invalidated\":false},"
-        + "{\"id\":\"id-3\",\"name\":\"java-001\",\"username\":\"elastic\",\"creation\":" + created.toEpochMilli()
+        + "{\"metadata\":{\"application\":\"apm\"},\"id\":\"id-3\",\"name\":\"java-001\",\"username\":\"elastic\",\"creation\":" + created.toEpochMilli()
         + ",\"expiration\":" + created.plusSeconds(60).toEpochMilli() + ",\"invalidated\":false},"
-        + "{\"id\":\"id-4\",\"name\":\"java-001\",\"username\":\"elastic\",\"creation\":" + created.toEpochMilli() + ",\"invalidated\":true}"
+        + "{\"metadata\":{\"application\":\"apm\"},\"id\":\"id-4\",\"name\":\"java-001\",\"username\":\"elastic\",\"creation\":" + created.toEpochMilli() + ",\"invalidated\":true}"
         + "]}";
     String out = asAdmin("info", "--name", "java-001").succeeds();
     assertThat(out.lines().toList()).containsExactly(
@@ -198,7 +198,6 @@ class ApiKeyCommandCompatibilityTest {
     return Stream.of(
         List.of("create", "--bogus"),                                    // picocli: unknown option
         List.of("create", "--name"),                                     // picocli: option without its value
-        List.of("frobnicate"),                                           // picocli: unknown subcommand
         List.of("create-server-key"),                                    // picocli: missing required option
         List.of("list", "--verification-mode", "sometimes"),             // picocli: value it cannot convert
         List.of("info"),                                                 // ours: neither --id nor --name
@@ -228,6 +227,11 @@ class ApiKeyCommandCompatibilityTest {
     assertThat(text.err()).startsWith("Error: " + message);
     assertThat(asJson.err()).doesNotContain(PASSWORD);
     assertThat(requests).isEmpty();
+  }
+
+  @Test
+  void anUnknownSubcommandIsAUsageErrorInJsonToo() {
+    assertThat(Cli.run("frobnicate", "--json").failsWithJson(2)).startsWith("unknown command 'frobnicate'");
   }
 
   @Test
