@@ -312,7 +312,7 @@ class ApiKeyCommandCompatibilityTest {
       "}\"},{\"error\":\"forged",
       "</script><script>alert(1)</script>"})
   void hostileTextIsOneLineOfValidAsciiJson(String hostile) throws IOException {
-    String line = ApiKeyCommand.jsonLine("error", hostile);
+    String line = Errors.jsonLine("error", hostile);
     assertThat(line).doesNotContain("\n").doesNotContain("\r").matches("[\\x20-\\x7e]*");
     JsonNode node = JSON.readTree(line);
     assertThat(node.size()).isEqualTo(1);
