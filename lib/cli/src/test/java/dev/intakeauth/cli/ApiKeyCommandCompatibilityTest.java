@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -36,7 +32,7 @@ class ApiKeyCommandCompatibilityTest {
   /** base64 of {@code key-id:agent-secret-value}. */
   private static final String CREDENTIALS = Base64.getEncoder().encodeToString("key-id:agent-secret-value".getBytes(StandardCharsets.UTF_8));
 
-  private HttpServer es;
+  private StandInElasticsearch es;
   /** Method, path and decoded query of each request, such as {@code GET /_security/api_key?id=a}. */
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
@@ -46,51 +42,37 @@ class ApiKeyCommandCompatibilityTest {
 
   /** A stand-in for Elasticsearch: it keeps each request and answers as the security API does. */
   @BeforeEach
-  void elasticsearch() throws IOException {
-    es = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    es.createContext("/", exchange -> {
-      byte[] request;
-      try (InputStream in = exchange.getRequestBody()) {
-        request = in.readAllBytes();
+  void elasticsearch() {
+    es = StandInElasticsearch.start(request -> {
+      requests.add(request.method() + " " + request.path()
+          + (request.query() == null ? "" : "?" + URLDecoder.decode(request.query(), StandardCharsets.UTF_8)));
+      if (request.body().length > 0) {
+        bodies.add(readJson(new String(request.body(), StandardCharsets.UTF_8)));
       }
-      String query = exchange.getRequestURI().getRawQuery();
-      requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath()
-          + (query == null ? "" : "?" + URLDecoder.decode(query, StandardCharsets.UTF_8)));
-      if (request.length > 0) {
-        bodies.add(JSON.readTree(request));
-      }
-      String path = exchange.getRequestURI().getPath();
-      String method = exchange.getRequestMethod();
-      String body;
-      if (status != 200) {
-        body = errorAnswer;
-      } else if (path.endsWith("_has_privileges")) {
-        body = "{\"username\":\"u\",\"has_all_requested\":true,\"cluster\":{\"manage_own_api_key\":true},\"application\":{\"apm\":{"
-            + "\"*\":{\"event:write\":true,\"config_agent:read\":true,\"sourcemap:write\":true},"
-            + "\"-\":{\"event:write\":true,\"config_agent:read\":true,\"sourcemap:write\":true}}}}";
-      } else if (method.equals("POST")) {
-        body = "{\"id\":\"new-id\",\"name\":\"apm-key\",\"api_key\":\"new-secret\",\"encoded\":\"bmV3LWlkOm5ldy1zZWNyZXQ=\"}";
-      } else if (method.equals("DELETE")) {
-        body = "{\"invalidated_api_keys\":[\"a\"],\"previously_invalidated_api_keys\":[],\"error_count\":0}";
-      } else {
-        body = keysAnswer;
-      }
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(status, bytes.length);
-      exchange.getResponseBody().write(bytes);
-      exchange.close();
+      return new StandInElasticsearch.Answer(status, status != 200 ? errorAnswer : answer(request));
     });
-    es.start();
+  }
+
+  private String answer(StandInElasticsearch.Request request) {
+    if (request.path().endsWith("_has_privileges")) {
+      return "{\"username\":\"u\",\"has_all_requested\":true,\"cluster\":{\"manage_own_api_key\":true},\"application\":{\"apm\":{"
+          + "\"*\":{\"event:write\":true,\"config_agent:read\":true,\"sourcemap:write\":true},"
+          + "\"-\":{\"event:write\":true,\"config_agent:read\":true,\"sourcemap:write\":true}}}}";
+    }
+    return switch (request.method()) {
+      case "POST" -> "{\"id\":\"new-id\",\"name\":\"apm-key\",\"api_key\":\"new-secret\",\"encoded\":\"bmV3LWlkOm5ldy1zZWNyZXQ=\"}";
+      case "DELETE" -> "{\"invalidated_api_keys\":[\"a\"],\"previously_invalidated_api_keys\":[],\"error_count\":0}";
+      default -> keysAnswer;
+    };
   }
 
   @AfterEach
   void stop() {
-    es.stop(0);
+    es.close();
   }
 
   private String url() {
-    return "http://127.0.0.1:" + es.getAddress().getPort();
+    return es.url();
   }
 
   private Cli.Run asAdmin(String... args) {

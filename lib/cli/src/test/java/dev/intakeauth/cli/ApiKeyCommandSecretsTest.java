@@ -2,11 +2,8 @@ package dev.intakeauth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -28,37 +25,27 @@ class ApiKeyCommandSecretsTest {
   /** base64 of {@code key-id:agent-secret-value}. */
   private static final String CREDENTIALS = Base64.getEncoder().encodeToString("key-id:agent-secret-value".getBytes(StandardCharsets.UTF_8));
 
-  private HttpServer es;
+  private StandInElasticsearch es;
   private final List<String> authorizations = new CopyOnWriteArrayList<>();
 
   /** A stand-in for Elasticsearch on a real socket that keeps each request's Authorization header. */
   @BeforeEach
-  void elasticsearch() throws IOException {
-    es = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    es.createContext("/", exchange -> {
-      authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
-      try (InputStream in = exchange.getRequestBody()) {
-        in.readAllBytes();
-      }
-      String body = exchange.getRequestURI().getPath().endsWith("_has_privileges")
+  void elasticsearch() {
+    es = StandInElasticsearch.start(request -> {
+      authorizations.add(String.valueOf(request.authorization()));
+      return StandInElasticsearch.Answer.ok(request.path().endsWith("_has_privileges")
           ? "{\"username\":\"u\",\"application\":{\"apm\":{\"-\":{\"event:write\":true,\"config_agent:read\":false,\"sourcemap:write\":false}}}}"
-          : "{\"api_keys\":[]}";
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, bytes.length);
-      exchange.getResponseBody().write(bytes);
-      exchange.close();
+          : "{\"api_keys\":[]}");
     });
-    es.start();
   }
 
   @AfterEach
   void stop() {
-    es.stop(0);
+    es.close();
   }
 
   private String url() {
-    return "http://127.0.0.1:" + es.getAddress().getPort();
+    return es.url();
   }
 
   private static String basic(String user, String password) {
