@@ -209,8 +209,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
       // The library logs this too, but the tool's own logging is silent.
       String warning = "Elasticsearch's TLS certificate and host name are not checked (verification mode none);"
           + " any server in between receives the credentials. Use it for tests only.";
-      boolean json = sub.commandLine().getCommand() instanceof Sub s && s.output.json;
-      sub.commandLine().getErr().println(json ? Errors.jsonLine("warning", warning) : "Warning: " + warning);
+      sub.commandLine().getErr().println(Errors.jsonAsked(sub.commandLine()) ? Errors.jsonLine("warning", warning) : "Warning: " + warning);
     }
     return ApiKeyManager.create(es);
   }
@@ -302,16 +301,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
   /** A usage error (exit code 2) whose message is ours alone. */
   static ParameterException usage(CommandSpec sub, String message) {
-    return new UsageError(sub.commandLine(), message);
-  }
-
-  /** A usage error raised by the tool itself, with a message that holds no value from the command line. */
-  static final class UsageError extends ParameterException {
-    private static final long serialVersionUID = 1L;
-
-    UsageError(CommandLine cl, String message) {
-      super(cl, message);
-    }
+    return new Errors.UsageError(sub.commandLine(), message);
   }
 
   /** Adds what a flag stands for when the flag is given. */

@@ -59,6 +59,21 @@ final class Errors {
 
   private Errors() {}
 
+  /** A usage error raised by the tool itself, with a message that holds no value from the command line. */
+  static final class UsageError extends ParameterException {
+    private static final long serialVersionUID = 1L;
+
+    UsageError(CommandLine cl, String message) {
+      super(cl, message);
+    }
+  }
+
+  /** Whether the command that ran was given {@code --json}. */
+  static boolean jsonAsked(CommandLine command) {
+    CommandLine.ParseResult parsed = command.getParseResult();
+    return parsed != null && parsed.hasMatchedOption("--json");
+  }
+
   /** Installs the tool's handlers for usage errors and failures on {@code cl}. */
   static void handle(CommandLine cl) {
     cl.setParameterExceptionHandler((ex, args) -> {
@@ -76,7 +91,7 @@ final class Errors {
       String message = ex instanceof KeyManagementException || ex instanceof IllegalArgumentException
           ? ex.getMessage()
           : "unexpected failure (" + ex.getClass().getSimpleName() + ")";
-      printError(commandLine.getErr(), commandLine.getCommand() instanceof ApiKeyCommand.Sub s && s.output.json, message);
+      printError(commandLine.getErr(), jsonAsked(commandLine), message);
       return 1;
     });
   }
@@ -102,7 +117,7 @@ final class Errors {
    * arguments: picocli's messages quote them, and a mistyped option puts a password among them.
    */
   static String usageMessage(ParameterException ex, String[] args) {
-    if (ex instanceof ApiKeyCommand.UsageError) {
+    if (ex instanceof UsageError) {
       return ex.getMessage();
     }
     CommandSpec spec = ex.getCommandLine().getCommandSpec();
