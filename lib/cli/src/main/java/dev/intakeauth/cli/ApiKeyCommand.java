@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.intakeauth.ApiKeyCredential;
+import dev.intakeauth.ApplicationPrivileges;
 import dev.intakeauth.Privilege;
 import dev.intakeauth.elasticsearch.ApiKeyManager;
 import dev.intakeauth.elasticsearch.CreatedKey;
 import dev.intakeauth.elasticsearch.ElasticsearchConnection;
 import dev.intakeauth.elasticsearch.Invalidation;
 import dev.intakeauth.elasticsearch.KeyInfo;
-import dev.intakeauth.elasticsearch.KeyManagementException;
 import dev.intakeauth.elasticsearch.KeySelector;
 import dev.intakeauth.elasticsearch.ServerKeyRole;
 import dev.intakeauth.elasticsearch.VerificationMode;
@@ -26,19 +26,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
@@ -47,9 +43,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code apikey}: creates, inspects, verifies and invalidates the API keys of APM agents and intake
- * servers in Elasticsearch. Exit code 0 on success, 1 when the work failed, 2 for a usage error;
- * every error is one line on standard error, and never repeats a value given on the command line
- * (a mistyped option can put a password where a name was expected). Secrets can come from the
+ * servers in Elasticsearch. Exit code 0 on success, 1 when the work failed, 2 for a usage error
+ * (anything wrong with the command line, its settings or the secrets it reads, found before a request
+ * is sent); every error is one line on standard error ({@code {"error":"..."}} with {@code --json}),
+ * and never repeats a value given on the command line (a mistyped option can put a password where a
+ * name was expected). Secrets can come from the
  * environment, from standard input ({@code --password-stdin}, {@code --credentials-stdin}) or from
  * a prompt without echo when a terminal is attached, rather than from the command line.
  */
@@ -60,10 +58,8 @@ import picocli.CommandLine.Spec;
 public final class ApiKeyCommand implements Callable<Integer> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern LONG_OPTION = Pattern.compile("--[A-Za-z][A-Za-z0-9-]{0,30}");
-  private static final Pattern SHORT_OPTION = Pattern.compile("-[A-Za-z]");
-  private static final Pattern WORD = Pattern.compile("[a-z][a-z0-9-]{0,30}");
-
+  /** Elasticsearch's duration syntax as the key manager accepts it, checked here so that a bad one is a usage error. */
+  private static final Pattern EXPIRATION = Pattern.compile("[1-9][0-9]{0,8}(ms|s|m|h|d)");
   /**
    * Where secrets that are not on the command line come from: standard input, or a prompt on the
    * terminal.
@@ -122,18 +118,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
     ApiKeyCommand tool = new ApiKeyCommand();
     tool.input = input;
     CommandLine cl = new CommandLine(tool);
-    cl.setParameterExceptionHandler((ex, args) -> {
-      String sub = ex.getCommandLine().getCommandName();
-      ex.getCommandLine().getErr().println("Error: " + usageMessage(ex, args) + " (see 'apikey" + ("apikey".equals(sub) ? "" : " " + sub) + " --help')");
-      return 2;
-    });
-    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      String message = ex instanceof KeyManagementException || ex instanceof IllegalArgumentException
-          ? ex.getMessage()
-          : "unexpected failure (" + ex.getClass().getSimpleName() + ")";
-      commandLine.getErr().println("Error: " + message);
-      return 1;
-    });
+    Errors.handle(cl);
     return cl;
   }
 
@@ -185,31 +170,48 @@ public final class ApiKeyCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The key manager for the connection settings. Settings that cannot make a connection (no
+   * credentials, a bad URL, an unusable CA file or fingerprint) are usage errors.
+   */
   ApiKeyManager manager(CommandSpec sub, boolean admin) {
     if (passwordStdin && given(sub, "--password")) {
       throw usage(sub, "give --password or --password-stdin, not both");
     }
-    ElasticsearchConnection.Builder b = ElasticsearchConnection.builder().hosts(urls).socketTimeout(java.time.Duration.ofSeconds(30))
-        .verificationMode(verificationMode);
-    if (caCert != null) {
-      b.caCertificate(caCert);
+    boolean byKey = adminApiKey != null && !adminApiKey.isBlank();
+    boolean byUser = !byKey && username != null && !username.isBlank();
+    if (admin && !byKey && !byUser) {
+      throw usage(sub, "no administrator credentials: give --username and --password, or --admin-api-key");
     }
-    if (caFingerprint != null && !caFingerprint.isBlank()) {
-      b.trustedFingerprint(caFingerprint);
-    }
-    if (adminApiKey != null && !adminApiKey.isBlank()) {
-      b.apiKey(adminApiKey);
-    } else if (username != null && !username.isBlank()) {
-      b.basicAuth(username, password(sub));
-    } else if (admin) {
-      throw new IllegalArgumentException("no administrator credentials: give --username and --password, or --admin-api-key");
+    // Asked before the settings are checked, outside the try: reading it may fail without being a usage error.
+    String secret = byUser ? password(sub) : null;
+    ElasticsearchConnection es;
+    try {
+      ElasticsearchConnection.Builder b = ElasticsearchConnection.builder().hosts(urls).socketTimeout(java.time.Duration.ofSeconds(30))
+          .verificationMode(verificationMode);
+      if (caCert != null) {
+        b.caCertificate(caCert);
+      }
+      if (caFingerprint != null && !caFingerprint.isBlank()) {
+        b.trustedFingerprint(caFingerprint);
+      }
+      if (byKey) {
+        b.apiKey(adminApiKey);
+      } else if (byUser) {
+        b.basicAuth(username, secret);
+      }
+      es = b.build();
+    } catch (IllegalArgumentException e) {
+      // Settings that cannot make a connection; the library's messages name settings, never secrets.
+      throw usage(sub, e.getMessage());
     }
     if (verificationMode == VerificationMode.NONE) {
       // The library logs this too, but the tool's own logging is silent.
-      sub.commandLine().getErr().println("Warning: Elasticsearch's TLS certificate and host name are not checked (verification mode none);"
-          + " any server in between receives the credentials. Use it for tests only.");
+      String warning = "Elasticsearch's TLS certificate and host name are not checked (verification mode none);"
+          + " any server in between receives the credentials. Use it for tests only.";
+      sub.commandLine().getErr().println(Errors.jsonAsked(sub.commandLine()) ? Errors.jsonLine("warning", warning) : "Warning: " + warning);
     }
-    return ApiKeyManager.create(b.build());
+    return ApiKeyManager.create(es);
   }
 
   /** The password: standard input when asked, else the option or environment, else a prompt on the terminal. */
@@ -236,14 +238,25 @@ public final class ApiKeyCommand implements Callable<Integer> {
     try {
       line = firstLine(input.stdin(), option);
     } catch (CharacterCodingException e) {
-      throw new IllegalArgumentException(option + ": the " + what + " on standard input is not UTF-8 text");
+      throw usage(sub, option + ": the " + what + " on standard input is not UTF-8 text");
+    } catch (TooLong e) {
+      throw usage(sub, e.getMessage());
     } catch (IOException e) {
       throw new IllegalArgumentException(option + ": cannot read standard input (" + e.getClass().getSimpleName() + ")");
     }
     if (line == null || line.isEmpty()) {
-      throw new IllegalArgumentException(option + ": no " + what + " on standard input");
+      throw usage(sub, option + ": no " + what + " on standard input");
     }
     return line;
+  }
+
+  /** A first line of standard input past {@link #MAX_SECRET_BYTES}: bad input rather than a failure to read it. */
+  private static final class TooLong extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TooLong(String message) {
+      super(message);
+    }
   }
 
   /** The longest secret read from standard input: far above any password or key, far below the heap. */
@@ -258,7 +271,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
     int b;
     while ((b = stdin.read()) >= 0 && b != '\n') {
       if (bytes.size() == MAX_SECRET_BYTES) {
-        throw new IllegalArgumentException(option + ": the first line of standard input is longer than " + MAX_SECRET_BYTES + " bytes");
+        throw new TooLong(option + ": the first line of standard input is longer than " + MAX_SECRET_BYTES + " bytes");
       }
       bytes.write(b);
     }
@@ -288,77 +301,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
   /** A usage error (exit code 2) whose message is ours alone. */
   static ParameterException usage(CommandSpec sub, String message) {
-    return new UsageError(sub.commandLine(), message);
-  }
-
-  /** A usage error raised by the tool itself, with a message that holds no value from the command line. */
-  static final class UsageError extends ParameterException {
-    private static final long serialVersionUID = 1L;
-
-    UsageError(CommandLine cl, String message) {
-      super(cl, message);
-    }
-  }
-
-  /**
-   * The message for a usage error, built from the command's own option names, never from the
-   * arguments: picocli's messages quote them, and a mistyped option puts a password among them.
-   */
-  static String usageMessage(ParameterException ex, String[] args) {
-    if (ex instanceof UsageError) {
-      return ex.getMessage();
-    }
-    CommandSpec spec = ex.getCommandLine().getCommandSpec();
-    if (ex instanceof CommandLine.UnmatchedArgumentException u) {
-      return unmatched(u, spec, args);
-    }
-    if (ex instanceof CommandLine.MissingParameterException m) {
-      List<String> names = new ArrayList<>();
-      m.getMissing().forEach(a -> names.add(name(a)));
-      String which = String.join(", ", names);
-      return m.getMessage() != null && m.getMessage().startsWith("Missing required option")
-          ? "missing required option" + (names.size() > 1 ? "s " : " ") + which
-          : "option " + which + " needs a value";
-    }
-    if (ex instanceof CommandLine.OverwrittenOptionException o) {
-      return "option " + name(o.getOverwritten()) + " is given more than once";
-    }
-    if (ex.getArgSpec() != null) {
-      ArgSpec a = ex.getArgSpec();
-      String hint = a.type() == VerificationMode.class ? " (or ELASTICSEARCH_SSL_VERIFICATION_MODE): expected full, certificate or none" : "";
-      return "invalid value for option " + name(a) + hint;
-    }
-    return "the command line is not valid";
-  }
-
-  private static String unmatched(CommandLine.UnmatchedArgumentException u, CommandSpec spec, String[] args) {
-    Set<String> known = new LinkedHashSet<>(spec.optionsMap().keySet());
-    known.addAll(spec.subcommands().keySet());
-    List<String> shown = new ArrayList<>();
-    int hidden = 0;
-    for (String token : u.getUnmatched()) {
-      String name = token.contains("=") ? token.substring(0, token.indexOf('=')) : token;
-      boolean optionName = (LONG_OPTION.matcher(name).matches() || SHORT_OPTION.matcher(name).matches())
-          && known.stream().noneMatch(k -> name.startsWith(k) && name.length() > k.length());
-      // Only the first unmatched token is named: the next one may be the value of a mistyped option.
-      if (shown.isEmpty() && hidden == 0 && optionName) {
-        shown.add("unknown option '" + name + "'");
-      } else if (shown.isEmpty() && hidden == 0 && args.length > 0 && token.equals(args[0]) && WORD.matcher(token).matches()) {
-        shown.add("unknown command '" + token + "'");
-      } else {
-        hidden++;
-      }
-    }
-    StringBuilder out = new StringBuilder(shown.isEmpty() ? "unexpected argument" + (hidden > 1 ? "s" : "") + " (not shown)" : shown.get(0));
-    if (!shown.isEmpty() && hidden > 0) {
-      out.append(" and ").append(hidden).append(" more argument").append(hidden > 1 ? "s" : "").append(" (not shown)");
-    }
-    // Suggestions for a token that is not shown would hint at what it was.
-    List<String> suggestions = u.getSuggestions().stream().filter(known::contains).toList();
-    if (!shown.isEmpty() && !suggestions.isEmpty()) {
-      out.append("; did you mean ").append(String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size())))).append('?');
-    }
-    return out.toString();
+    return new Errors.UsageError(sub.commandLine(), message);
   }
 
   /** Adds what a flag stands for when the flag is given. */
@@ -366,10 +309,6 @@ public final class ApiKeyCommand implements Callable<Integer> {
     if (flag) {
       out.add(value);
     }
-  }
-
-  private static String name(ArgSpec a) {
-    return a instanceof OptionSpec o ? "'" + o.longestName() + "'" : "'" + a.paramLabel() + "'";
   }
 
   /** The terminal, when one is attached to both standard input and output. */
@@ -402,17 +341,23 @@ public final class ApiKeyCommand implements Callable<Integer> {
     @Option(names = "--privilege", split = ",", paramLabel = "NAME", description = "A privilege by its name, such as event:write (repeatable, or comma-separated).")
     List<String> named = new ArrayList<>();
 
-    List<Privilege> privileges() {
+    /** The privileges asked for; a name that is not one of the APM privileges is a usage error. */
+    List<Privilege> privileges(CommandSpec spec) {
       List<Privilege> out = new ArrayList<>();
       for (String n : named) {
         if (n.isBlank()) {
-          throw new IllegalArgumentException("--privilege needs a privilege name, such as event:write");
+          throw usage(spec, "--privilege needs a privilege name, such as event:write");
         }
+        Privilege p;
         try {
-          out.add(Privilege.of(n.strip()));
+          p = Privilege.of(n.strip());
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("--privilege: not a privilege name, such as event:write");
+          throw usage(spec, "--privilege: not a privilege name, such as event:write");
         }
+        if (!ApplicationPrivileges.APM.contains(p)) {
+          throw usage(spec, "unknown privilege; known: " + String.join(", ", ApplicationPrivileges.APM.privileges().stream().map(Privilege::name).toList()));
+        }
+        out.add(p);
       }
       addIf(out, ingest, Privilege.EVENT_WRITE);
       addIf(out, agentConfig, Privilege.AGENT_CONFIG_READ);
@@ -421,22 +366,42 @@ public final class ApiKeyCommand implements Callable<Integer> {
     }
   }
 
-  /** Which keys: {@code --id} or {@code --name}. */
+  /** Which keys: {@code --id} or {@code --name}; as with {@code apm-server apikey}, the id wins when both are given. */
   static final class KeySelectorOptions {
-    @Option(names = "--id", description = "The key id.")
+    @Option(names = "--id", description = "The key id. Wins over --name when both are given.")
     @Nullable String id;
 
-    @Option(names = "--name", description = "The key name.")
+    @Option(names = "--name", description = "The key name (several keys may have it).")
     @Nullable String name;
 
-    KeySelector selector() {
-      return new KeySelector(id, name);
+    KeySelector selector(CommandSpec spec) {
+      if (id != null && !id.isBlank()) {
+        return KeySelector.byId(id);
+      }
+      if (name != null && !name.isBlank()) {
+        return KeySelector.byName(name);
+      }
+      throw usage(spec, "give --id or --name");
+    }
+  }
+
+  /** A lifetime Elasticsearch accepts, or a usage error before anything is sent. */
+  static void checkExpiration(CommandSpec spec, @Nullable String expiration) {
+    if (expiration != null && !EXPIRATION.matcher(expiration).matches()) {
+      throw usage(spec, "bad expiration: expected a number and a unit, such as 1d, 12h, 30m, 45s");
+    }
+  }
+
+  /** A name that is not blank, or a usage error. */
+  static void checkName(CommandSpec spec, String option, @Nullable String name) {
+    if (name == null || name.isBlank()) {
+      throw usage(spec, option + " must not be blank");
     }
   }
 
   /** Output options. */
   static final class OutputOptions {
-    @Option(names = "--json", description = "Print JSON.")
+    @Option(names = "--json", description = "Print JSON, errors too: {\"error\": \"...\"} on standard error.")
     boolean json;
   }
 
@@ -508,22 +473,21 @@ public final class ApiKeyCommand implements Callable<Integer> {
         printJson(root);
         return;
       }
-      if (keys.isEmpty()) {
-        out().println("No API keys found.");
-      }
-      boolean first = true;
+      // apm-server's fields, names and order; times are ISO-8601 instants rather than relative words.
+      Instant now = Instant.now();
       for (KeyInfo k : keys) {
-        if (!first) {
-          out().println();
-        }
-        first = false;
-        line("Name", k.name());
-        line("Id", k.id());
         line("Username", k.username() == null ? "-" : k.username());
-        line("Created", instant(k.creation()));
-        line("Expiration", instant(k.expiration()));
-        line("Valid", k.validAt(Instant.now()) ? "Yes" : k.invalidated() ? "No (invalidated)" : "No (expired)");
+        line("Api Key Name", k.name());
+        line("Id", k.id());
+        line("Creation", k.creation() == null ? "unknown" : k.creation().toString());
+        line("Invalidated", Boolean.toString(k.invalidated()));
+        if (!k.invalidated()) {
+          Instant expiration = k.expiration();
+          line("Expiration", expiration == null ? "never" : expiration.isAfter(now) ? expiration.toString() : "expired (" + expiration + ")");
+        }
+        out().println();
       }
+      out().println(keys.size() + " API Keys found");
       out().flush();
     }
   }
@@ -532,8 +496,8 @@ public final class ApiKeyCommand implements Callable<Integer> {
   @Command(name = "create", mixinStandardHelpOptions = true,
       description = "Create an agent API key. Without privilege flags the key gets all of them.")
   static final class Create extends Sub {
-    @Option(names = "--name", required = true, description = "The key's name.")
-    String name;
+    @Option(names = "--name", defaultValue = "apm-key", description = "The key's name (default ${DEFAULT-VALUE}, as apm-server names it).")
+    String name = "apm-key";
 
     @Option(names = "--expiration", description = "Lifetime such as 1d, 12h, 30m (default: never expires).")
     @Nullable String expiration;
@@ -542,8 +506,11 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+      checkName(spec, "--name", name);
+      checkExpiration(spec, expiration);
+      List<Privilege> asked = privileges.privileges(spec);
       try (ApiKeyManager keys = connection.manager(spec, true)) {
-        CreatedKey key = keys.createAgentKey(name, privileges.privileges(), expiration);
+        CreatedKey key = keys.createAgentKey(name, asked, expiration);
         printCreated(key, false);
       }
       return 0;
@@ -592,6 +559,8 @@ public final class ApiKeyCommand implements Callable<Integer> {
         // Alone, it makes a key for the feed only, which is the least privilege.
         roles.add(feed);
       }
+      checkName(spec, "--name", name);
+      checkExpiration(spec, expiration);
       try (ApiKeyManager keys = connection.manager(spec, true)) {
         CreatedKey key = keys.createServerKey(name, roles, expiration);
         printCreated(key, true);
@@ -617,7 +586,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
   }
 
   /** {@code apikey info}. */
-  @Command(name = "info", mixinStandardHelpOptions = true, description = "Show API keys by id or name.")
+  @Command(name = "info", mixinStandardHelpOptions = true, description = "Show API keys by id or name (the id wins when both are given), in apm-server's layout.")
   static final class Info extends Sub {
     @Mixin KeySelectorOptions which;
 
@@ -626,7 +595,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      KeySelector selector = which.selector();
+      KeySelector selector = which.selector(spec);
       try (ApiKeyManager keys = connection.manager(spec, true)) {
         printKeys(keys.info(selector, validOnly));
       }
@@ -650,13 +619,13 @@ public final class ApiKeyCommand implements Callable<Integer> {
   }
 
   /** {@code apikey invalidate}. */
-  @Command(name = "invalidate", mixinStandardHelpOptions = true, description = "Invalidate API keys by id or name.")
+  @Command(name = "invalidate", mixinStandardHelpOptions = true, description = "Invalidate API keys by id or name (the id wins when both are given).")
   static final class Invalidate extends Sub {
     @Mixin KeySelectorOptions which;
 
     @Override
     public Integer call() {
-      KeySelector selector = which.selector();
+      KeySelector selector = which.selector(spec);
       Invalidation r;
       try (ApiKeyManager keys = connection.manager(spec, true)) {
         r = keys.invalidate(selector);
@@ -695,16 +664,17 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+      List<Privilege> wanted = privileges.privileges(spec);
       String given = credentials().strip();
       ApiKeyCredential credential;
       try {
         credential = ApiKeyCredential.parse(given);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("the credentials are not base64(id:api_key)");
+        throw usage(spec, "the credentials are not base64(id:api_key)");
       }
       Map<Privilege, Boolean> answers;
       try (ApiKeyManager keys = connection.manager(spec, false)) {
-        answers = keys.verify(credential, privileges.privileges());
+        answers = keys.verify(credential, wanted);
       }
       if (output.json) {
         ObjectNode n = JSON.createObjectNode();
@@ -761,6 +731,7 @@ public final class ApiKeyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       boolean created;
+      checkName(spec, "--role-name", roleName);
       try (ApiKeyManager keys = connection.manager(spec, true)) {
         created = keys.createManagerRole(roleName, noKibana ? null : kibanaSpace);
       }

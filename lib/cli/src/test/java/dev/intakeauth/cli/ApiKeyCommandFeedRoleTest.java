@@ -4,12 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -21,38 +17,36 @@ class ApiKeyCommandFeedRoleTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private HttpServer es;
+  private StandInElasticsearch es;
   private final List<JsonNode> createBodies = new CopyOnWriteArrayList<>();
 
   /** A stand-in for Elasticsearch that keeps each key creation's body and answers with a key. */
   @BeforeEach
-  void elasticsearch() throws IOException {
-    es = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    es.createContext("/", exchange -> {
-      byte[] request;
-      try (InputStream in = exchange.getRequestBody()) {
-        request = in.readAllBytes();
+  void elasticsearch() {
+    es = StandInElasticsearch.start(request -> {
+      if (request.path().equals("/_security/api_key")) {
+        createBodies.add(json(request.body()));
       }
-      if (exchange.getRequestURI().getPath().equals("/_security/api_key")) {
-        createBodies.add(JSON.readTree(request));
-      }
-      byte[] bytes = "{\"id\":\"feed-key-id\",\"name\":\"apm_feed\",\"api_key\":\"feed-secret\",\"encoded\":\"ZmVlZC1rZXktaWQ6ZmVlZC1zZWNyZXQ=\"}"
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, bytes.length);
-      exchange.getResponseBody().write(bytes);
-      exchange.close();
+      return StandInElasticsearch.Answer.ok(
+          "{\"id\":\"feed-key-id\",\"name\":\"apm_feed\",\"api_key\":\"feed-secret\",\"encoded\":\"ZmVlZC1rZXktaWQ6ZmVlZC1zZWNyZXQ=\"}");
     });
-    es.start();
   }
 
   @AfterEach
   void stop() {
-    es.stop(0);
+    es.close();
+  }
+
+  private static JsonNode json(byte[] body) {
+    try {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private Cli.Run create(String... options) {
-    return Cli.run(Cli.args(List.of("--url", "http://127.0.0.1:" + es.getAddress().getPort(), "-u", "admin", "-p", "pw"),
+    return Cli.run(Cli.args(List.of("--url", es.url(), "-u", "admin", "-p", "pw"),
         Cli.args(List.of("create-server-key", "--name", "apm_feed"), options)));
   }
 

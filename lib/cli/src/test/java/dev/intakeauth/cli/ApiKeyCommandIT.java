@@ -109,12 +109,17 @@ class ApiKeyCommandIT {
     assertThat(before).isInstanceOf(AuthResult.Authenticated.class);
     assertThat(((AuthResult.Authenticated) before).privileges()).containsExactly(Privilege.EVENT_WRITE);
 
-    String info = asAdmin("info", "--id", id).succeeds();
-    assertThat(info).containsPattern("(?m)^Name \\.{11} cli-java-001$")
-        .containsPattern("(?m)^Id \\.{13} " + id + "$")
-        .containsPattern("(?m)^Username \\.{7} " + es.username() + "$")
-        .containsPattern("(?m)^Created \\.{8} \\d{4}-")
-        .containsPattern("(?m)^Valid \\.{10} Yes$");
+    // apm-server's layout; the id wins over a name that matches nothing
+    String info = asAdmin("info", "--id", id, "--name", "no-such-name").succeeds();
+    List<String> lines = info.lines().toList();
+    assertThat(lines).hasSize(8);
+    assertThat(lines.get(0)).isEqualTo("Username ....... " + es.username());
+    assertThat(lines.get(1)).isEqualTo("Api Key Name ... cli-java-001");
+    assertThat(lines.get(2)).isEqualTo("Id ............. " + id);
+    assertThat(lines.get(3)).matches("Creation \\.{7} \\d{4}-\\d\\d-\\d\\dT.*Z");
+    assertThat(lines.get(4)).isEqualTo("Invalidated .... false");
+    assertThat(lines.get(5)).isEqualTo("Expiration ..... " + expiration);
+    assertThat(lines.subList(6, 8)).containsExactly("", "1 API Keys found");
 
     String invalidated = asAdmin("invalidate", "--name", "cli-java-001").succeeds();
     assertThat(invalidated.lines().toList()).containsExactly("Invalidated keys ... " + id, "Error count ........ 0");
@@ -123,8 +128,8 @@ class ApiKeyCommandIT {
     assertThat(no).isEqualTo("Error: the credentials are not valid: the key is unknown, invalidated or expired");
     assertThat(throughTheBackend(credentials)).isInstanceOf(AuthResult.Unauthorized.class);
 
-    assertThat(asAdmin("info", "--id", id).succeeds()).containsPattern("(?m)^Valid \\.{10} No \\(invalidated\\)$");
-    assertThat(asAdmin("info", "--id", id, "--valid-only").succeeds()).isEqualTo("No API keys found.\n");
+    assertThat(asAdmin("info", "--id", id).succeeds()).containsPattern("(?m)^Invalidated \\.{4} true$").doesNotContain("Expiration");
+    assertThat(asAdmin("info", "--id", id, "--valid-only").succeeds()).isEqualTo("0 API Keys found\n");
     assertThat(asAdmin("invalidate", "--id", id).succeeds().lines().toList()).containsExactly("Invalidated keys ... none", "Error count ........ 0");
   }
 
@@ -161,7 +166,7 @@ class ApiKeyCommandIT {
     List<String> ids = new ArrayList<>();
     listed.path("api_keys").forEach(n -> ids.add(n.path("id").asText()));
     assertThat(ids).contains(id).doesNotContain(plain);
-    assertThat(asAdmin("list").succeeds()).contains("Name ........... cli-json");
+    assertThat(asAdmin("list").succeeds()).contains("Api Key Name ... cli-json");
 
     JsonNode invalidated = json(asAdmin("invalidate", "--id", id, "--json").succeeds());
     assertThat(invalidated.path("invalidated_api_keys").toString()).isEqualTo("[\"" + id + "\"]");
@@ -223,14 +228,33 @@ class ApiKeyCommandIT {
         .isEqualTo("Error: Elasticsearch refused the administrator's credentials (401)");
     String unknownKey = Base64.getEncoder().encodeToString("no-such-id:no-such-secret".getBytes(StandardCharsets.UTF_8));
     assertThat(anonymous("verify", "--credentials", unknownKey).failsWithOneLine(1)).contains("the credentials are not valid");
-    assertThat(asAdmin("create", "--name", "x", "--expiration", "1 day").failsWithOneLine(1)).contains("bad expiration");
-    assertThat(asAdmin("create", "--name", "x", "--privilege", "event:read").failsWithOneLine(1)).contains("unknown privilege; known:");
-    assertThat(asAdmin("info").failsWithOneLine(1)).contains("exactly one");
-    assertThat(asAdmin("info", "--name", "never-made").succeeds()).isEqualTo("No API keys found.\n");
+    assertThat(asAdmin("create", "--name", "x", "--expiration", "1 day").failsWithOneLine(2)).contains("bad expiration");
+    assertThat(asAdmin("create", "--name", "x", "--privilege", "event:read").failsWithOneLine(2)).contains("unknown privilege; known:");
+    assertThat(asAdmin("info").failsWithOneLine(2)).contains("give --id or --name");
+    assertThat(asAdmin("info", "--name", "never-made").succeeds()).isEqualTo("0 API Keys found\n");
+    // with --json, the same failures as JSON on stderr, exit codes unchanged
+    assertThat(Cli.run("--url", es.url(), "-u", es.username(), "-p", "wrong-password", "list", "--json").failsWithJson(1))
+        .isEqualTo("Elasticsearch refused the administrator's credentials (401)");
+    assertThat(anonymous("verify", "--json", "--credentials", unknownKey).failsWithJson(1)).contains("the credentials are not valid");
+    assertThat(asAdmin("info", "--json").failsWithJson(2)).isEqualTo("give --id or --name");
   }
 
   @Test
   @Order(6)
+  void createWithoutANameMakesAnApmKeyAsApmServerDoes() {
+    JsonNode created = json(asAdmin("create", "--ingest", "--json").succeeds());
+    assertThat(created.path("name").asText()).isEqualTo("apm-key");
+    JsonNode found = json(asAdmin("info", "--id", created.path("id").asText(), "--json").succeeds());
+    assertThat(found.path("api_keys").get(0).path("name").asText()).isEqualTo("apm-key");
+    // A second key of the same name: with both options only the id's key goes.
+    String other = json(asAdmin("create", "--ingest", "--json").succeeds()).path("id").asText();
+    assertThat(json(asAdmin("invalidate", "--id", created.path("id").asText(), "--name", "apm-key", "--json").succeeds())
+        .path("invalidated_api_keys").toString()).isEqualTo("[\"" + created.path("id").asText() + "\"]");
+    assertThat(json(asAdmin("info", "--id", other, "--json").succeeds()).path("api_keys").get(0).path("valid").asBoolean()).isTrue();
+  }
+
+  @Test
+  @Order(7)
   void anAdministratorApiKeyManagesKeysInBothFormsButCannotCreateThem() {
     ElasticsearchNode.ApiKey adminKey = es.createApiKey("cli-admin", null, null);
     String made = json(asAdmin("create", "--name", "for-admin-key", "--json").succeeds()).path("id").asText();
@@ -247,7 +271,7 @@ class ApiKeyCommandIT {
 
   /** The shipped launcher script and jar, with the connection taken from the environment. */
   @Test
-  @Order(7)
+  @Order(8)
   void theLauncherRunsTheJarWithSettingsFromTheEnvironment() throws Exception {
     Path launcher = Path.of("apikey").toAbsolutePath();
     assertThat(Files.isExecutable(launcher)).as("%s is executable", launcher).isTrue();

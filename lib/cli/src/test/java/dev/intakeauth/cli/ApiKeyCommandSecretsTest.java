@@ -2,11 +2,8 @@ package dev.intakeauth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -28,37 +25,27 @@ class ApiKeyCommandSecretsTest {
   /** base64 of {@code key-id:agent-secret-value}. */
   private static final String CREDENTIALS = Base64.getEncoder().encodeToString("key-id:agent-secret-value".getBytes(StandardCharsets.UTF_8));
 
-  private HttpServer es;
+  private StandInElasticsearch es;
   private final List<String> authorizations = new CopyOnWriteArrayList<>();
 
   /** A stand-in for Elasticsearch on a real socket that keeps each request's Authorization header. */
   @BeforeEach
-  void elasticsearch() throws IOException {
-    es = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    es.createContext("/", exchange -> {
-      authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
-      try (InputStream in = exchange.getRequestBody()) {
-        in.readAllBytes();
-      }
-      String body = exchange.getRequestURI().getPath().endsWith("_has_privileges")
+  void elasticsearch() {
+    es = StandInElasticsearch.start(request -> {
+      authorizations.add(String.valueOf(request.authorization()));
+      return StandInElasticsearch.Answer.ok(request.path().endsWith("_has_privileges")
           ? "{\"username\":\"u\",\"application\":{\"apm\":{\"-\":{\"event:write\":true,\"config_agent:read\":false,\"sourcemap:write\":false}}}}"
-          : "{\"api_keys\":[]}";
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, bytes.length);
-      exchange.getResponseBody().write(bytes);
-      exchange.close();
+          : "{\"api_keys\":[]}");
     });
-    es.start();
   }
 
   @AfterEach
   void stop() {
-    es.stop(0);
+    es.close();
   }
 
   private String url() {
-    return "http://127.0.0.1:" + es.getAddress().getPort();
+    return es.url();
   }
 
   private static String basic(String user, String password) {
@@ -116,7 +103,7 @@ class ApiKeyCommandSecretsTest {
   @Test
   void passwordStdinSendsTheFirstLineAsThePassword() {
     String out = Cli.run(Cli.Input.stdin(PASSWORD + "\nsecond line\n"), "list", "--url", url(), "-u", "elastic", "--password-stdin").succeeds();
-    assertThat(out).contains("No API keys found.");
+    assertThat(out).contains("0 API Keys found");
     assertThat(authorizations).containsExactly(basic("elastic", PASSWORD));
     // A Windows line end is a line end too.
     Cli.run(Cli.Input.stdin(PASSWORD + "\r\n"), "list", "--url", url(), "-u", "elastic", "--password-stdin").succeeds();
@@ -149,10 +136,10 @@ class ApiKeyCommandSecretsTest {
     assertThat(Cli.run("list", "--url", url(), "-u", "elastic").failsWithOneLine(2))
         .contains("--username needs --password, --password-stdin or ELASTICSEARCH_PASSWORD");
     assertThat(Cli.run("verify", "--url", url()).failsWithOneLine(2)).contains("--credentials").contains("--credentials-stdin");
-    assertThat(Cli.run(Cli.Input.stdin(""), "list", "--url", url(), "-u", "elastic", "--password-stdin").failsWithOneLine(1))
-        .isEqualTo("Error: --password-stdin: no password on standard input");
-    assertThat(Cli.run(Cli.Input.stdin("\n"), "verify", "--url", url(), "--credentials-stdin").failsWithOneLine(1))
-        .isEqualTo("Error: --credentials-stdin: no credentials on standard input");
+    assertThat(Cli.run(Cli.Input.stdin(""), "list", "--url", url(), "-u", "elastic", "--password-stdin").failsWithOneLine(2))
+        .isEqualTo("Error: --password-stdin: no password on standard input (see 'apikey list --help')");
+    assertThat(Cli.run(Cli.Input.stdin("\n"), "verify", "--url", url(), "--credentials-stdin").failsWithOneLine(2))
+        .isEqualTo("Error: --credentials-stdin: no credentials on standard input (see 'apikey verify --help')");
     assertThat(authorizations).isEmpty();
   }
 
@@ -218,11 +205,11 @@ class ApiKeyCommandSecretsTest {
   @Test
   void endlessStandardInputWithoutALineEndIsRefusedAfterABoundedRead() {
     NoLineEnd password = new NoLineEnd(32L * 1024 * 1024);
-    assertThat(Cli.run(stdinOf(password), "list", "--url", url(), "-u", "elastic", "--password-stdin").failsWithOneLine(1))
-        .isEqualTo("Error: --password-stdin: the first line of standard input is longer than 65536 bytes");
+    assertThat(Cli.run(stdinOf(password), "list", "--url", url(), "-u", "elastic", "--password-stdin").failsWithOneLine(2))
+        .isEqualTo("Error: --password-stdin: the first line of standard input is longer than 65536 bytes (see 'apikey list --help')");
     assertThat(password.read).as("bytes read from standard input").isLessThanOrEqualTo(ApiKeyCommand.MAX_SECRET_BYTES + 1);
     NoLineEnd credentials = new NoLineEnd(32L * 1024 * 1024);
-    assertThat(Cli.run(stdinOf(credentials), "verify", "--url", url(), "--credentials-stdin").failsWithOneLine(1))
+    assertThat(Cli.run(stdinOf(credentials), "verify", "--url", url(), "--credentials-stdin").failsWithOneLine(2))
         .startsWith("Error: --credentials-stdin: the first line of standard input is longer than");
     assertThat(credentials.read).isLessThanOrEqualTo(ApiKeyCommand.MAX_SECRET_BYTES + 1);
     assertThat(authorizations).isEmpty();
@@ -236,8 +223,8 @@ class ApiKeyCommandSecretsTest {
   void binaryOnStandardInputIsRefusedRatherThanSentMangled() {
     byte[] notUtf8 = {'p', 'w', (byte) 0xff, (byte) 0xfe, (byte) 0xc3, '\n'};
     String line = Cli.run(stdinOf(new java.io.ByteArrayInputStream(notUtf8)), "list", "--url", url(), "-u", "elastic", "--password-stdin")
-        .failsWithOneLine(1);
-    assertThat(line).isEqualTo("Error: --password-stdin: the password on standard input is not UTF-8 text");
+        .failsWithOneLine(2);
+    assertThat(line).isEqualTo("Error: --password-stdin: the password on standard input is not UTF-8 text (see 'apikey list --help')");
     assertThat(authorizations).isEmpty();
     // Only the first line counts, whatever follows it; CRLF and a bare end of stream end it too.
     Cli.run(Cli.Input.stdin("pw\r\n\u0000\u00ff"), "list", "--url", url(), "-u", "elastic", "--password-stdin").succeeds();
@@ -247,7 +234,7 @@ class ApiKeyCommandSecretsTest {
 
   @Test
   void aCaFingerprintWithAPlainHttpUrlIsRefusedBeforeThePasswordIsSent() {
-    String line = Cli.run("list", "--url", url(), "-u", "elastic", "-p", PASSWORD, "--ca-fingerprint", "ab".repeat(32)).failsWithOneLine(1);
+    String line = Cli.run("list", "--url", url(), "-u", "elastic", "-p", PASSWORD, "--ca-fingerprint", "ab".repeat(32)).failsWithOneLine(2);
     assertThat(line).contains("is plain HTTP, but a CA certificate or a trusted fingerprint is set").doesNotContain(PASSWORD);
     assertThat(authorizations).isEmpty();
   }

@@ -2,7 +2,10 @@ package dev.intakeauth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -15,6 +18,8 @@ import picocli.CommandLine;
 
 /** Runs the tool in-process and captures what it prints. */
 final class Cli {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private Cli() {}
 
@@ -29,6 +34,28 @@ final class Cli {
       assertThat(lines).as("stderr: %s", err).hasSize(1);
       assertThat(lines.get(0)).startsWith("Error: ").doesNotContain("Exception").doesNotContain("\tat ");
       return lines.get(0);
+    }
+
+    /**
+     * Asserts a failure reported with {@code --json}: stdout empty, one line of plain-ASCII JSON on
+     * stderr holding only {@code error}, and returns its text.
+     */
+    String failsWithJson(int expectedExit) {
+      assertThat(exit).as("exit code; out=%s err=%s", out, err).isEqualTo(expectedExit);
+      assertThat(out).isEmpty();
+      List<String> lines = err.lines().toList();
+      assertThat(lines).as("stderr: %s", err).hasSize(1);
+      assertThat(lines.get(0)).matches("[\\x20-\\x7e]*").doesNotContain("Exception");
+      JsonNode node;
+      try {
+        node = JSON.readTree(lines.get(0));
+      } catch (IOException e) {
+        throw new AssertionError("not JSON: " + lines.get(0), e);
+      }
+      assertThat(node.isObject()).isTrue();
+      assertThat(node.size()).as("fields of %s", node).isEqualTo(1);
+      assertThat(node.path("error").isTextual()).as("error in %s", node).isTrue();
+      return node.path("error").asText();
     }
 
     /** Asserts success and returns standard output. */
