@@ -748,7 +748,7 @@ public final class ServerConfig {
 
   /**
    * Every setting, one a line, with its value in effect and where it came from; a secret shows as
-   * {@code ***}, user information in an Elasticsearch host URL too, and an unset setting as {@code ~}.
+   * {@code ***} and an unset setting as {@code ~}.
    */
   String describe() {
     StringBuilder out = new StringBuilder();
@@ -768,23 +768,15 @@ public final class ServerConfig {
       } else if (value instanceof Duration d) {
         shown = d.toMillis() % 1000 != 0 ? d.toMillis() + "ms" : d.toSeconds() + "s";
       } else if (value instanceof List<?> items) {
-        List<String> texts = new ArrayList<>();
-        for (Object item : items) {
-          texts.add(s == Setting.ES_HOSTS ? USER_INFO.matcher(item.toString()).replaceFirst("$1***@") : item.toString());
-        }
-        shown = "[" + String.join(", ", texts) + "]";
+        shown = items.stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
       } else {
         shown = value.toString();
       }
       String origin = value == null ? "unset" : origins.getOrDefault(s, "default");
-      out.append(s.key).append(": ").append(shown)
-          .append(" ".repeat(Math.max(1, width + 24 - s.key.length() - shown.length()))).append("# ").append(origin).append('\n');
+      out.append(s.key).append(':').append(" ".repeat(width + 1 - s.key.length())).append(shown).append("  # ").append(origin).append('\n');
     }
     return out.toString();
   }
-
-  /** The user name and password a host URL may carry before its host. */
-  private static final Pattern USER_INFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)?[^/@]*@");
 
   static List<String> knownSettings() {
     return Arrays.stream(Setting.values()).map(s -> s.key).toList();
