@@ -72,6 +72,21 @@ class ExecutableJarIT {
     return new Run(p.exitValue(), out, err.get(10, TimeUnit.SECONDS));
   }
 
+  /** A thread that hands each line of a process's output to {@code each} until the process closes it. */
+  private static Thread follow(InputStream in, java.util.function.Consumer<String> each) {
+    Thread t = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          each.accept(line);
+        }
+      } catch (IOException e) {
+        // the process ended
+      }
+    });
+    t.start();
+    return t;
+  }
+
   private static String readAll(InputStream in) {
     try {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -152,30 +167,14 @@ class ExecutableJarIT {
         """.formatted(TOKEN));
     Process server = java(Map.of(), "--config", config.toString()).start();
     StringBuilder log = new StringBuilder();
-    Thread drain = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getErrorStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          synchronized (log) {
-            log.append(line).append('\n');
-          }
-        }
-      } catch (IOException e) {
-        // the process ended
+    Thread drain = follow(server.getErrorStream(), line -> {
+      synchronized (log) {
+        log.append(line).append('\n');
       }
     });
-    drain.start();
     try {
       BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-      Thread reader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
-          for (String line; (line = r.readLine()) != null; ) {
-            lines.add(line);
-          }
-        } catch (IOException e) {
-          // the process ended
-        }
-      });
-      reader.start();
+      follow(server.getInputStream(), lines::add);
       String base = null;
       Integer grpcPort = null;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
