@@ -177,7 +177,7 @@ class ExecutableJarIT {
       follow(server.getInputStream(), lines::add);
       String base = null;
       Integer grpcPort = null;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); // a deadline: a loaded build machine starts it slowly
       while ((base == null || grpcPort == null) && System.nanoTime() < deadline) {
         String line = lines.poll(200, TimeUnit.MILLISECONDS);
         if (line == null) {
