@@ -63,7 +63,7 @@ import picocli.CommandLine;
  * {@code --config} it starts a secured demo on the spot: TLS with a fresh self-signed pair, one API
  * key with every privilege in an in-memory key file, and a {@code curl} line to try it.
  */
-@Command(name = "intake-server", mixinStandardHelpOptions = true,
+@Command(name = "intake-server", mixinStandardHelpOptions = true, versionProvider = IntakeServer.Version.class,
     description = "An APM-compatible intake server that authorizes agents like APM Server.")
 public final class IntakeServer implements Callable<Integer>, AutoCloseable {
 
@@ -76,6 +76,9 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
   @Nullable Path selfSigned;
 
   private @Nullable Server server;
+  @Option(names = "--print-config", description = "Print the settings in effect (defaults, the --config file, environment overrides), secrets masked, and exit.")
+  boolean printConfig;
+
   private @Nullable IntakeServlet servlet;
   private @Nullable CachingPrivilegeChecker keys;
   /** The watched files (keys file, token file), closed with the server. */
@@ -141,6 +144,19 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
       out.println("Use them as apm-server.ssl.certificate and apm-server.ssl.key; clients trust cert.pem (curl --cacert " + pair[0] + ").");
       return 0;
     }
+    if (printConfig) {
+      ServerConfig settings = config != null ? ServerConfig.load(config, environment) : ServerConfig.defaults(environment);
+      // The checks start() makes before it binds anything, so a bad value fails here as it would there.
+      cors(settings);
+      trustedProxies(settings);
+      anonymousRateLimiter(settings, null);
+      if (config == null) {
+        out.println("# No --config: the demo starts with its own settings (TLS and a key file it writes); these are the defaults.");
+      }
+      out.print(settings.describe());
+      out.flush();
+      return 0;
+    }
     ServerConfig settings = config != null ? ServerConfig.load(config, environment) : demo();
     start(settings);
     out.println("intake-server listening on " + baseUrl);
@@ -156,6 +172,15 @@ public final class IntakeServer implements Callable<Integer>, AutoCloseable {
     }
     out.flush();
     return 0;
+  }
+
+  /** The version from the jar's manifest; run from compiled classes, there is none to read. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = IntakeServer.class.getPackage().getImplementationVersion();
+      return new String[] {"intake-server " + (version != null ? version : "(version unknown: not run from its jar)")};
+    }
   }
 
   /** The secured demo: a fresh self-signed pair, one API key with every privilege, TLS on. */

@@ -123,10 +123,13 @@ public final class ServerConfig {
   private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m|h)");
 
   private final Map<Setting, Object> values;
+  /** Where each set value came from: the default, the file, or the environment variable it names. */
+  private final Map<Setting, String> origins;
   private final @Nullable Path source;
 
-  private ServerConfig(Map<Setting, Object> values, @Nullable Path source) {
+  private ServerConfig(Map<Setting, Object> values, Map<Setting, String> origins, @Nullable Path source) {
     this.values = values;
+    this.origins = origins;
     this.source = source;
   }
 
@@ -189,22 +192,26 @@ public final class ServerConfig {
       }
     }
     Map<Setting, Object> values = new LinkedHashMap<>();
+    Map<Setting, String> origins = new LinkedHashMap<>();
     for (Setting s : Setting.values()) {
       String fromEnv = environment.get(s.environmentName());
       Object raw;
       if (fromEnv != null) {
         raw = fromEnv;
+        origins.put(s, "environment " + s.environmentName());
       } else if (flat.containsKey(s.key)) {
         raw = flat.get(s.key);
+        origins.put(s, "file");
       } else {
         raw = s.defaultValue;
+        origins.put(s, "default");
       }
       if (raw == null) {
         continue;
       }
       values.put(s, convert(s, raw, environment));
     }
-    ServerConfig config = new ServerConfig(values, source);
+    ServerConfig config = new ServerConfig(values, origins, source);
     config.check();
     return config;
   }
@@ -737,6 +744,38 @@ public final class ServerConfig {
       lines.add(s.key + "=" + (s.secret() ? "***" : e.getValue()));
     }
     return String.join(", ", lines);
+  }
+
+  /**
+   * Every setting, one a line, with its value in effect and where it came from; a secret shows as
+   * {@code ***} and an unset setting as {@code ~}.
+   */
+  String describe() {
+    StringBuilder out = new StringBuilder();
+    out.append("# Settings in effect").append(source == null ? " (defaults and environment)" : " (defaults, " + source + ", environment)")
+        .append("; secrets are shown as ***.\n");
+    int width = 0;
+    for (Setting s : Setting.values()) {
+      width = Math.max(width, s.key.length());
+    }
+    for (Setting s : Setting.values()) {
+      Object value = values.get(s);
+      String shown;
+      if (value == null) {
+        shown = "~";
+      } else if (s.secret()) {
+        shown = "***";
+      } else if (value instanceof Duration d) {
+        shown = d.toMillis() % 1000 != 0 ? d.toMillis() + "ms" : d.toSeconds() + "s";
+      } else if (value instanceof List<?> items) {
+        shown = items.stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+      } else {
+        shown = value.toString();
+      }
+      String origin = value == null ? "unset" : origins.getOrDefault(s, "default");
+      out.append(s.key).append(':').append(" ".repeat(width + 1 - s.key.length())).append(shown).append("  # ").append(origin).append('\n');
+    }
+    return out.toString();
   }
 
   static List<String> knownSettings() {
