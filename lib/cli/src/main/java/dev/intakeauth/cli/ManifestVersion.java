@@ -14,7 +14,8 @@ final class ManifestVersion implements IVersionProvider {
 
   @Override
   public String[] getVersion() {
-    return new String[] {line(of(ApiKeyCommand.class))};
+    // This class ships in the same jar and module as the command.
+    return new String[] {line(of(ManifestVersion.class))};
   }
 
   /** The line printed for this version, or for an unknown one when null or blank. */
