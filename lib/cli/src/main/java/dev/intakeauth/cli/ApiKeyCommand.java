@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
  * environment, from standard input ({@code --password-stdin}, {@code --credentials-stdin}) or from
  * a prompt without echo when a terminal is attached, rather than from the command line.
  */
-@Command(name = "apikey", mixinStandardHelpOptions = true, version = "apikey (intake-auth) 0.1.0",
+@Command(name = "apikey", mixinStandardHelpOptions = true, versionProvider = ManifestVersion.class,
     description = "Manage the API keys of APM agents and intake servers in Elasticsearch.",
     subcommands = {ApiKeyCommand.Create.class, ApiKeyCommand.Info.class, ApiKeyCommand.ListKeys.class, ApiKeyCommand.Invalidate.class,
         ApiKeyCommand.Verify.class, ApiKeyCommand.CreateServerKey.class, ApiKeyCommand.CreateManagerRole.class})
