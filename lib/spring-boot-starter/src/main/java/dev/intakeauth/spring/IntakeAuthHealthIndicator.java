@@ -1,14 +1,13 @@
 package dev.intakeauth.spring;
 
 import dev.intakeauth.BackendHealth;
-import dev.intakeauth.BreakerState;
 import dev.intakeauth.CachingPrivilegeChecker;
 import java.util.Objects;
 import org.springframework.boot.actuate.health.AbstractHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
 
 /**
- * The health of the API-key backend, as {@code intakeAuth} under Actuator's {@code /health}: DOWN
+ * The health of the API-key backend for Spring Boot 3.x (on 4.x, {@link IntakeAuthBoot4HealthIndicator}), as {@code intakeAuth} under Actuator's {@code /health}: DOWN
  * while the circuit breaker in front of Elasticsearch is open (keys not in the cache are answered 503
  * without asking it), UP otherwise, with the breaker's state, the last success and failure, and how
  * many answers the cache holds. It only reads {@link CachingPrivilegeChecker#health()}: no request
@@ -31,18 +30,11 @@ public final class IntakeAuthHealthIndicator extends AbstractHealthIndicator {
   @Override
   protected void doHealthCheck(Health.Builder builder) {
     BackendHealth health = checker.health();
-    if (health.breaker() == BreakerState.OPEN) {
-      builder.down();
-    } else {
+    if (IntakeAuthHealthContributor.up(health)) {
       builder.up();
+    } else {
+      builder.down();
     }
-    builder.withDetail("breaker", health.breaker().name().toLowerCase(java.util.Locale.ROOT))
-        .withDetail("cachedAnswers", health.cachedAnswers());
-    if (health.lastSuccess() != null) {
-      builder.withDetail("lastSuccess", health.lastSuccess().toString());
-    }
-    if (health.lastFailure() != null) {
-      builder.withDetail("lastFailure", health.lastFailure().toString());
-    }
+    builder.withDetails(IntakeAuthHealthContributor.details(health));
   }
 }
