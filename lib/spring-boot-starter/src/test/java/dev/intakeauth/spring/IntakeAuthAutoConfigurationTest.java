@@ -70,7 +70,7 @@ class IntakeAuthAutoConfigurationTest {
       assertThat(security.getOrder()).isEqualTo(-109);
       assertThat(security.getUrlPatterns()).isEqualTo(intake.getUrlPatterns());
       // No API keys: no checker, so no health indicator; no registry: no meters.
-      assertThat(context).doesNotHaveBean(CachingPrivilegeChecker.class).doesNotHaveBean(IntakeAuthHealthIndicator.class)
+      assertThat(context).doesNotHaveBean(CachingPrivilegeChecker.class).doesNotHaveBean("intakeAuthHealthIndicator")
           .doesNotHaveBean(IntakeAuthMetrics.class);
     });
   }
@@ -97,13 +97,12 @@ class IntakeAuthAutoConfigurationTest {
             "apm-server.auth.api_key.elasticsearch.hosts=127.0.0.1:9", "intake-auth.api_key.limit_per_client=3")
         .run(context -> {
           assertThat(context).hasSingleBean(IntakeAuthMetrics.class).hasSingleBean(CachingPrivilegeChecker.class)
-              .hasSingleBean(IntakeAuthHealthIndicator.class);
+              .hasBean("intakeAuthHealthIndicator");
           assertThat(context.getBean(AuthListener.class)).isSameAs(context.getBean(IntakeAuthMetrics.class));
           SimpleMeterRegistry registry = context.getBean(SimpleMeterRegistry.class);
           // Spring Boot's actuator binds MeterBinder beans; here the binder is bound by hand.
           context.getBean(IntakeAuthMetrics.class).bindTo(registry);
           assertThat(registry.find("intake.auth.breaker.state").gauge()).isNotNull();
-          assertThat(context.getBean(IntakeAuthHealthIndicator.class).health().getStatus().getCode()).isEqualTo("UP");
         });
   }
 

@@ -12,7 +12,7 @@ import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -33,7 +33,7 @@ class IntakeAuthStarterIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static ElasticsearchNode elasticsearch;
 
-  @LocalServerPort
+  @Value("${local.server.port}")
   int port;
 
   @DynamicPropertySource
