@@ -53,6 +53,7 @@ public class IntakeAuthMetricsAutoConfiguration {
    * @return the callback
    */
   @Bean
+  @ConditionalOnMissingBean(name = "intakeAuthMetricsMonitor")
   public SmartInitializingSingleton intakeAuthMetricsMonitor(IntakeAuthMetrics metrics, ObjectProvider<CachingPrivilegeChecker> checker) {
     return () -> checker.ifAvailable(metrics::monitor);
   }
