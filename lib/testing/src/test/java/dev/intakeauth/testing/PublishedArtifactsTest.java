@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The published library modules, the ones with a module-info (which also gives them sources and
- * javadoc jars), are exactly the artifacts the BOM lists, and each carries the metadata Maven Central
+ * The published library modules, the ones with a module-info or a manifest module name (each with
+ * sources and javadoc jars), are exactly the artifacts the BOM lists, and each carries the metadata Maven Central
  * asks of it.
  */
 class PublishedArtifactsTest {
@@ -61,12 +61,16 @@ class PublishedArtifactsTest {
     return ids;
   }
 
-  /** The reactor's modules with a module-info: the published libraries. */
+  /**
+   * The reactor's published libraries: the modules with a module-info, and those that name their
+   * module in the manifest instead (the Spring Boot starter).
+   */
   private static List<Path> libraryModules() throws IOException {
     List<Path> modules = new ArrayList<>();
     for (String module : all(MODULE, pom(ROOT.resolve("pom.xml")))) {
       Path dir = ROOT.resolve(module.strip());
-      if (Files.exists(dir.resolve("src/main/java/module-info.java"))) {
+      if (Files.exists(dir.resolve("src/main/java/module-info.java"))
+          || Files.readString(dir.resolve("pom.xml")).contains("<Automatic-Module-Name>")) {
         modules.add(dir);
       }
     }
