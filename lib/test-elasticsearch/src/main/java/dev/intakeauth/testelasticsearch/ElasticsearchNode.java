@@ -116,19 +116,8 @@ public final class ElasticsearchNode implements AutoCloseable {
    * @return the running node
    */
   public static ElasticsearchNode start(String version) {
-    int minimum = JdkFinder.minimumJavaFor(version);
-    Optional<JdkFinder.Jdk> jdk = JdkFinder.onThisMachine().find(minimum);
-    if (jdk.isEmpty()) {
-      String message = "Elasticsearch " + version + " needs Java " + minimum + "+ and none was found: its integration tests are SKIPPED."
-          + " Point at a JDK " + minimum + "+ with -D" + JdkFinder.PROPERTY + "=<jdk home> or ES_JAVA_HOME,"
-          + " or install one under /usr/lib/jvm, or declare it in ~/.m2/toolchains.xml.";
-      synchronized (WARNED) {
-        if (WARNED.add(version)) {
-          System.out.println("[WARNING] " + message);
-        }
-      }
-      Assumptions.abort(message);
-    }
+    unrunnable(version).ifPresent(Assumptions::abort);
+    Optional<JdkFinder.Jdk> jdk = JdkFinder.onThisMachine().find(JdkFinder.minimumJavaFor(version));
     if (jdk.get().feature() != Runtime.version().feature()) {
       System.out.println("Elasticsearch " + version + " runs on Java " + jdk.get().feature() + " at " + jdk.get().home() + " (" + jdk.get().origin() + ")");
     }
@@ -140,6 +129,29 @@ public final class ElasticsearchNode implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while starting Elasticsearch " + version, e);
     }
+  }
+
+  /**
+   * Why no node of this version can run here, for tests that skip themselves one by one; the first
+   * time for each version, also printed as one warning line.
+   *
+   * @param version such as {@code 9.2.0}
+   * @return the reason, or empty when a JDK for it was found
+   */
+  public static Optional<String> unrunnable(String version) {
+    int minimum = JdkFinder.minimumJavaFor(version);
+    if (JdkFinder.onThisMachine().find(minimum).isPresent()) {
+      return Optional.empty();
+    }
+    String message = "Elasticsearch " + version + " needs Java " + minimum + "+ and none was found: its integration tests are SKIPPED."
+        + " Point at a JDK " + minimum + "+ with -D" + JdkFinder.PROPERTY + "=<jdk home> or ES_JAVA_HOME,"
+        + " or install one under /usr/lib/jvm, or declare it in ~/.m2/toolchains.xml.";
+    synchronized (WARNED) {
+      if (WARNED.add(version)) {
+        System.out.println("[WARNING] " + message);
+      }
+    }
+    return Optional.of(message);
   }
 
   /**

@@ -29,7 +29,8 @@ import org.xml.sax.helpers.DefaultHandler;
  *
  * <p>Candidates, first match wins: the running JVM; the system property {@value #PROPERTY}; the
  * environment variables {@code ES_JAVA_HOME} and {@code JAVA_HOME}; the {@code jdk} toolchains in
- * {@code ~/.m2/toolchains.xml}; and every JDK under {@code /usr/lib/jvm}, the lowest sufficient
+ * {@code ~/.m2/toolchains.xml}; and every JDK under {@code /usr/lib/jvm} (or the directory named by
+ * {@value #JVM_DIR_PROPERTY}), the lowest sufficient
  * version first (the one most likely to be supported). A candidate counts only when its
  * {@code release} file names its version and it has {@code bin/java} and {@code bin/javac} (the
  * harness compiles its analysis plugin with it).
@@ -38,6 +39,9 @@ public final class JdkFinder {
 
   /** The system property naming a JDK home for the Elasticsearch versions that need a newer Java. */
   public static final String PROPERTY = "intakeauth.elasticsearch.java.home";
+
+  /** The system property naming the directory of installed JVMs, {@code /usr/lib/jvm} by default. */
+  public static final String JVM_DIR_PROPERTY = "intakeauth.elasticsearch.jvm.dir";
 
   /** A JDK that was found. */
   public record Jdk(Path home, int feature, String origin) {
@@ -79,14 +83,14 @@ public final class JdkFinder {
   }
 
   /**
-   * The finder over this machine's running JVM, system property, environment, toolchains and
-   * {@code /usr/lib/jvm}.
+   * The finder over this machine's running JVM, system properties, environment, toolchains and
+   * JVM directory.
    *
    * @return the finder
    */
   public static JdkFinder onThisMachine() {
     return new JdkFinder(Paths.get(System.getProperty("java.home")), Runtime.version().feature(), System.getProperty(PROPERTY), System.getenv(),
-        Paths.get(System.getProperty("user.home"), ".m2", "toolchains.xml"), Paths.get("/usr/lib/jvm"));
+        Paths.get(System.getProperty("user.home"), ".m2", "toolchains.xml"), Paths.get(System.getProperty(JVM_DIR_PROPERTY, "/usr/lib/jvm")));
   }
 
   /**
