@@ -117,12 +117,12 @@ public final class ElasticsearchNode implements AutoCloseable {
    */
   public static ElasticsearchNode start(String version) {
     unrunnable(version).ifPresent(Assumptions::abort);
-    Optional<JdkFinder.Jdk> jdk = JdkFinder.onThisMachine().find(JdkFinder.minimumJavaFor(version));
-    if (jdk.get().feature() != Runtime.version().feature()) {
-      System.out.println("Elasticsearch " + version + " runs on Java " + jdk.get().feature() + " at " + jdk.get().home() + " (" + jdk.get().origin() + ")");
+    JdkFinder.Jdk jdk = JdkFinder.onThisMachine().find(JdkFinder.minimumJavaFor(version)).orElseThrow();
+    if (!jdk.home().equals(Paths.get(System.getProperty("java.home")))) {
+      System.out.println("Elasticsearch " + version + " runs on Java " + jdk.feature() + " at " + jdk.home() + " (found by " + jdk.origin() + ")");
     }
     try {
-      return new ElasticsearchNode(version, jdk.orElseThrow());
+      return new ElasticsearchNode(version, jdk);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

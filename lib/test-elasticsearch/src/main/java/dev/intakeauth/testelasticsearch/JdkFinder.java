@@ -134,7 +134,7 @@ public final class JdkFinder {
     }
     try (Stream<Path> dirs = Files.list(jvmDir)) {
       return dirs.sorted()
-          .flatMap(d -> jdk(d, d.toString()).stream())
+          .flatMap(d -> jdk(d, jvmDir.toString()).stream())
           .sorted(Comparator.comparingInt(Jdk::feature))
           .toList();
     } catch (IOException e) {
