@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,7 +30,9 @@ import org.apache.http.message.BasicHeader;
 import org.elasticsearch.client.Node;
 import org.elasticsearch.client.RestClient;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.jspecify.annotations.Nullable;
@@ -50,6 +53,8 @@ abstract class RevocationFeedIT {
   private final String version;
   private final boolean hasReadSecurity;
   private ElasticsearchNode es;
+  /** Why this version cannot run here (no JDK for it): every test is then reported as skipped. */
+  private Optional<String> skipped = Optional.empty();
   /** Agent-side client: no credentials. */
   private RestClient agents;
 
@@ -60,6 +65,10 @@ abstract class RevocationFeedIT {
 
   @BeforeAll
   void start() {
+    skipped = ElasticsearchNode.unrunnable(version);
+    if (skipped.isPresent()) {
+      return;
+    }
     es = ElasticsearchNode.start(version);
     System.out.println("Elasticsearch " + version + " started in " + es.startupTime().toMillis() + " ms");
     agents = RestClient.builder(new HttpHost("127.0.0.1", es.port(), "http")).build();
@@ -68,10 +77,20 @@ abstract class RevocationFeedIT {
     assertThat(es.request("GET", "/_cluster/health?wait_for_status=green&timeout=60s", null).status()).isEqualTo(200);
   }
 
+  @BeforeEach
+  void skipWithoutJdk() {
+    Assumptions.assumeTrue(skipped.isEmpty(), skipped::orElseThrow);
+  }
+
+  /** Null-safe: a start skipped for want of a JDK leaves nothing to stop. */
   @AfterAll
   void stop() throws Exception {
-    agents.close();
-    es.close();
+    if (agents != null) {
+      agents.close();
+    }
+    if (es != null) {
+      es.close();
+    }
   }
 
   private ElasticsearchConnection.Builder connection() {

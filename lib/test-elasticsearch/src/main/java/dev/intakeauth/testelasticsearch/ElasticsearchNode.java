@@ -23,8 +23,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -34,6 +36,7 @@ import java.util.zip.ZipInputStream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * One real Elasticsearch node with security on, started from the distribution zip that the build
@@ -45,6 +48,11 @@ import org.jspecify.annotations.Nullable;
  * node runs as {@code nobody}, since Elasticsearch refuses to run as root. Nodes are stopped by
  * {@link #close()} and, whatever happens to the tests, by a JVM shutdown hook.
  *
+ * <p>Each node runs on a JDK that its version supports, found by {@link JdkFinder}: the running JVM
+ * for 7.x and 8.x, a JDK 21 or later for 9.x. When there is none, {@link #start(String)} prints one
+ * warning line and aborts the calling test (a JUnit assumption), so those tests are reported as
+ * skipped rather than failed.
+ *
  * <p>The zips are looked up in the folder named by the system property
  * {@code intakeauth.elasticsearch.zips} (default {@code target/elasticsearch-zips}), as
  * {@code elasticsearch-<version>.zip}.
@@ -55,6 +63,7 @@ public final class ElasticsearchNode implements AutoCloseable {
   private static final String ZIPS_PROPERTY = "intakeauth.elasticsearch.zips";
 
   private static final List<ElasticsearchNode> ALL = new ArrayList<>();
+  private static final Set<String> WARNED = new HashSet<>();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PLUGIN_NAME = "intake-auth-email-analysis";
   private static final String PLUGIN_CLASS = "dev.intakeauth.testelasticsearch.plugin.EmailAnalysisPlugin";
@@ -64,6 +73,7 @@ public final class ElasticsearchNode implements AutoCloseable {
   }
 
   private final String version;
+  private final JdkFinder.Jdk jdk;
   private final Path home;
   private final int httpPort;
   private final int transportPort;
@@ -74,8 +84,9 @@ public final class ElasticsearchNode implements AutoCloseable {
   private final Duration startupTime;
   private boolean running;
 
-  private ElasticsearchNode(String version) throws IOException, InterruptedException {
+  private ElasticsearchNode(String version, JdkFinder.Jdk jdk) throws IOException, InterruptedException {
     this.version = version;
+    this.jdk = jdk;
     this.root = "root".equals(System.getProperty("user.name"));
     this.password = randomToken();
     this.httpPort = freePort();
@@ -98,20 +109,49 @@ public final class ElasticsearchNode implements AutoCloseable {
   }
 
   /**
-   * Starts a node of this version, owned by the caller.
+   * Starts a node of this version, owned by the caller; aborts the calling test when no JDK on this
+   * machine can run that version.
    *
    * @param version a version whose zip the build fetched, such as {@code 8.15.0}
    * @return the running node
    */
   public static ElasticsearchNode start(String version) {
+    unrunnable(version).ifPresent(Assumptions::abort);
+    JdkFinder.Jdk jdk = JdkFinder.onThisMachine().find(JdkFinder.minimumJavaFor(version)).orElseThrow();
+    if (!jdk.home().equals(Paths.get(System.getProperty("java.home")))) {
+      System.out.println("Elasticsearch " + version + " runs on Java " + jdk.feature() + " at " + jdk.home() + " (found by " + jdk.origin() + ")");
+    }
     try {
-      return new ElasticsearchNode(version);
+      return new ElasticsearchNode(version, jdk);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while starting Elasticsearch " + version, e);
     }
+  }
+
+  /**
+   * Why no node of this version can run here, for tests that skip themselves one by one; the first
+   * time for each version, also printed as one warning line.
+   *
+   * @param version such as {@code 9.2.0}
+   * @return the reason, or empty when a JDK for it was found
+   */
+  public static Optional<String> unrunnable(String version) {
+    int minimum = JdkFinder.minimumJavaFor(version);
+    if (JdkFinder.onThisMachine().find(minimum).isPresent()) {
+      return Optional.empty();
+    }
+    String message = "Elasticsearch " + version + " needs Java " + minimum + "+ and none was found: its integration tests are SKIPPED."
+        + " Point at a JDK " + minimum + "+ with -D" + JdkFinder.PROPERTY + "=<jdk home> or ES_JAVA_HOME,"
+        + " or install one under /usr/lib/jvm, or declare it in ~/.m2/toolchains.xml.";
+    synchronized (WARNED) {
+      if (WARNED.add(version)) {
+        System.out.println("[WARNING] " + message);
+      }
+    }
+    return Optional.of(message);
   }
 
   /**
@@ -406,7 +446,7 @@ public final class ElasticsearchNode implements AutoCloseable {
   /** Runs a command in the node's home, as {@code nobody} when {@code asNode} and this JVM is root. */
   private void run(List<String> command, boolean asNode) throws IOException, InterruptedException {
     List<String> full = new ArrayList<>();
-    String javaHome = System.getProperty("java.home");
+    String javaHome = jdk.home().toString();
     if (asNode && root) {
       full.addAll(List.of("runuser", "-u", "nobody", "--", "env", "ES_JAVA_HOME=" + javaHome, "ES_JAVA_OPTS=-Xms256m -Xmx256m"));
     }
@@ -447,11 +487,8 @@ public final class ElasticsearchNode implements AutoCloseable {
     Files.writeString(home.resolve("config/elasticsearch.yml"), yml.toString());
   }
 
-  private void installPlugin() throws IOException {
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    if (javac == null) {
-      throw new IllegalStateException("the integration tests need a JDK (javac) to build the test analysis plugin");
-    }
+  private void installPlugin() throws IOException, InterruptedException {
+    String release = Integer.toString(JdkFinder.minimumJavaFor(version));
     Path work = Files.createTempDirectory("intake-auth-es-plugin-");
     try {
       Path src = work.resolve("src/dev/intakeauth/testelasticsearch/plugin/EmailAnalysisPlugin.java");
@@ -468,8 +505,8 @@ public final class ElasticsearchNode implements AutoCloseable {
       }
       Path classes = work.resolve("classes");
       Files.createDirectories(classes);
-      int rc = javac.run(null, null, null, "-proc:none", "--release", "17", "-nowarn", "-cp", classpath, "-d", classes.toString(), src.toString());
-      if (rc != 0) {
+      List<String> args = List.of("-proc:none", "--release", release, "-nowarn", "-cp", classpath, "-d", classes.toString(), src.toString());
+      if (compile(args, work) != 0) {
         throw new IllegalStateException("compiling the test analysis plugin against Elasticsearch " + version + " failed");
       }
       Path pluginDir = home.resolve("plugins").resolve(PLUGIN_NAME);
@@ -487,11 +524,38 @@ public final class ElasticsearchNode implements AutoCloseable {
               + "version=1.0.0\n"
               + "name=" + PLUGIN_NAME + "\n"
               + "classname=" + PLUGIN_CLASS + "\n"
-              + "java.version=17\n"
+              + "java.version=" + release + "\n"
               + "elasticsearch.version=" + version + "\n");
     } finally {
       deleteTree(work);
     }
+  }
+
+  /**
+   * Compiles in this JVM when it is the node's JDK; otherwise with the node's JDK's {@code javac},
+   * since an older compiler cannot read a newer distribution's class files.
+   */
+  private int compile(List<String> args, Path work) throws IOException, InterruptedException {
+    if (jdk.home().equals(Paths.get(System.getProperty("java.home")))) {
+      JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+      if (javac == null) {
+        throw new IllegalStateException("the integration tests need a JDK (javac) to build the test analysis plugin");
+      }
+      return javac.run(null, null, null, args.toArray(String[]::new));
+    }
+    List<String> command = new ArrayList<>();
+    command.add(jdk.home().resolve("bin/javac").toString());
+    command.addAll(args);
+    Path out = work.resolve("javac.out");
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      return -1;
+    }
+    if (p.exitValue() != 0) {
+      System.err.println(Files.readString(out));
+    }
+    return p.exitValue();
   }
 
   private static Path zip(String version) {
@@ -559,6 +623,6 @@ public final class ElasticsearchNode implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "ElasticsearchNode[" + version + " at " + url() + "]";
+    return "ElasticsearchNode[" + version + " at " + url() + " on Java " + jdk.feature() + "]";
   }
 }
