@@ -38,7 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(2)
+// Without it the stub's separate header and body writes meet the client's delayed ACK (tens of ms a call).
+@Fork(value = 2, jvmArgsAppend = "-Dsun.net.httpserver.nodelay=true")
 @State(Scope.Benchmark)
 public class RestClientMissBenchmark {
 
