@@ -14,6 +14,9 @@ module dev.intakeauth.elasticsearch {
   requires org.apache.httpcomponents.httpasyncclient;
   requires org.apache.httpcomponents.httpclient;
   requires org.apache.httpcomponents.httpcore;
+  // The client and Apache HttpClient log through commons-logging, a named module since 1.3: required so
+  // that it is resolved on a module path too, where it hands their log records to SLF4J.
+  requires org.apache.commons.logging;
   requires com.fasterxml.jackson.databind;
   requires org.slf4j;
   requires static org.jspecify;
