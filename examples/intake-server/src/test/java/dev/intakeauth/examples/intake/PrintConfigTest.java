@@ -86,4 +86,33 @@ class PrintConfigTest {
     assertThat(printed.err()).startsWith("Error: apm-server.rum.allow_origins: ").doesNotContain("Exception").isEqualTo(started.err());
     assertThat(started.code()).isEqualTo(1);
   }
+
+  @Test
+  void aSecretReusedThroughAYamlAliasIsNeverShown() throws Exception {
+    Path config = dir.resolve("apm-server.yml");
+    Files.writeString(config, """
+        apm-server:
+          host: 127.0.0.1:0
+          auth.secret_token: &token alias-secret-5c1e
+          rum:
+            enabled: true
+            allow_origins: [*token]
+        """);
+    Printed p = run(Map.of(), "--print-config", "--config", config.toString());
+    assertThat(p.out() + p.err()).doesNotContain("alias-secret-5c1e");
+  }
+
+  @Test
+  void aSecretReusedThroughAYamlAliasIsNotQuotedInAnError() throws Exception {
+    Path config = dir.resolve("apm-server.yml");
+    Files.writeString(config, """
+        apm-server:
+          host: 127.0.0.1:0
+          auth.secret_token: &token alias-secret-77d0
+          idle_timeout: *token
+        """);
+    Printed p = run(Map.of(), "--print-config", "--config", config.toString());
+    assertThat(p.code()).isEqualTo(1);
+    assertThat(p.out() + p.err()).contains("apm-server.idle_timeout").doesNotContain("alias-secret-77d0");
+  }
 }
