@@ -11,6 +11,9 @@ import dev.intakeauth.servlet.IntakeAuthFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.endpoint.SanitizableData;
+import org.springframework.boot.actuate.endpoint.Sanitizer;
+import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -22,7 +25,8 @@ class IntakeAuthAutoConfigurationTest {
 
   private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(IntakeAuthAutoConfiguration.class, IntakeAuthSecurityAutoConfiguration.class,
-          IntakeAuthMetricsAutoConfiguration.class, IntakeAuthHealthAutoConfiguration.class));
+          IntakeAuthMetricsAutoConfiguration.class, IntakeAuthHealthAutoConfiguration.class,
+          IntakeAuthSanitizingAutoConfiguration.class));
 
   @Test
   void apmServersUnderscoreNamesAndKebabCaseBothBind() {
@@ -54,6 +58,23 @@ class IntakeAuthAutoConfigurationTest {
           Authenticator auth = context.getBean(Authenticator.class);
           assertThat(auth.authenticate("Bearer tok-3")).isInstanceOf(AuthResult.Authenticated.class);
         });
+  }
+
+  @Test
+  void anApplicationThatShowsActuatorValuesStillNeverShowsTheSecrets() {
+    runner.run(context -> {
+      // As the env and configprops endpoints do with management.endpoint.*.show-values=always.
+      Sanitizer sanitizer = new Sanitizer(context.getBeanProvider(SanitizingFunction.class).orderedStream().toList());
+      for (String key : List.of("apm-server.auth.secret_token", "apm-server.auth.secretToken", "APM_SERVER_AUTH_SECRET_TOKEN",
+          "intake-auth.auth.secret_tokens", "intake-auth.auth.secret-tokens[1]", "intake-auth.auth.secretTokens",
+          "apm-server.auth.api_key.elasticsearch.password", "apm-server.auth.apiKey.elasticsearch.apiKey",
+          "APM_SERVER_AUTH_API_KEY_ELASTICSEARCH_API_KEY")) {
+        assertThat(sanitizer.sanitize(new SanitizableData(null, key, "s3cret-value"), true)).as(key).isEqualTo(SanitizableData.SANITIZED_VALUE);
+      }
+      assertThat(sanitizer.sanitize(new SanitizableData(null, "apm-server.auth.api_key.limit", "7"), true)).isEqualTo("7");
+      assertThat(sanitizer.sanitize(new SanitizableData(null, "apm-server.auth.api_key.elasticsearch.username", "admin"), true))
+          .isEqualTo("admin");
+    });
   }
 
   @Test

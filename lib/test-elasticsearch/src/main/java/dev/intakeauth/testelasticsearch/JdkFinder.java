@@ -199,6 +199,14 @@ public final class JdkFinder {
     while (end < version.length() && Character.isDigit(version.charAt(end))) {
       end++;
     }
-    return end == 0 ? Optional.empty() : Optional.of(Integer.parseInt(version.substring(0, end)));
+    if (end == 0) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Integer.parseInt(version.substring(0, end)));
+    } catch (NumberFormatException e) {
+      // Too many digits to be a Java version: not a JDK to consider.
+      return Optional.empty();
+    }
   }
 }

@@ -118,4 +118,11 @@ class JdkFinderTest {
     assertThat(JdkFinder.minimumJavaFor("9.2.0")).isEqualTo(21);
     assertThat(JdkFinder.minimumJavaFor("10.0.0")).isEqualTo(21);
   }
+
+  @Test
+  void aReleaseFileWithAnOverlongVersionIsPassedOverNotFatal() throws IOException {
+    jdk("jvm/broken", "99999999999.0.1");
+    Path jdk21 = jdk("jvm/zulu-21", "21.0.5");
+    assertThat(finder(17, null, Map.of()).find(21)).hasValueSatisfying(j -> assertThat(j.home()).isEqualTo(jdk21));
+  }
 }

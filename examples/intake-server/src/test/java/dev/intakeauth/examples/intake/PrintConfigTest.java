@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,5 +86,25 @@ class PrintConfigTest {
     assertThat(printed.out()).isEmpty();
     assertThat(printed.err()).startsWith("Error: apm-server.rum.allow_origins: ").doesNotContain("Exception").isEqualTo(started.err());
     assertThat(started.code()).isEqualTo(1);
+  }
+
+  @Test
+  void aSecretReusedThroughAYamlAliasIsNeitherPrintedNorQuotedInAnError() throws Exception {
+    String yaml = """
+        apm-server:
+          host: 127.0.0.1:0
+          auth.secret_token: &token alias-secret-5c1e
+          rum:
+            enabled: true
+            allow_origins: [*token]
+        """;
+    for (String config : List.of(yaml, yaml + "  idle_timeout: *token\n")) {
+      Path file = dir.resolve("apm-server.yml");
+      Files.writeString(file, config);
+      Printed p = run(Map.of(), "--print-config", "--config", file.toString());
+      assertThat(p.out() + p.err()).doesNotContain("alias-secret-5c1e");
+    }
+    assertThat(run(Map.of(), "--print-config", "--config", dir.resolve("apm-server.yml").toString()).err())
+        .startsWith("Error: apm-server.idle_timeout");
   }
 }
