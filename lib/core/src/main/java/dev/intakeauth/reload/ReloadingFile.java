@@ -412,10 +412,7 @@ public final class ReloadingFile implements AutoCloseable {
      * @return this builder
      */
     public Builder period(Duration period) {
-      if (period.isNegative() || period.isZero()) {
-        throw new IllegalArgumentException("period must be positive");
-      }
-      this.period = period;
+      this.period = Require.positive(period, "period");
       return this;
     }
 
