@@ -1,7 +1,5 @@
 package dev.intakeauth;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.intakeauth.internal.ListenerGuard;
 import dev.intakeauth.internal.LogSafe;
 import dev.intakeauth.internal.Require;
@@ -36,10 +34,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Rounds never overlap, and each has a {@link Builder#deadline}. A cache without API keys asks
  *       nothing. Large caches are asked about in chunks ({@link Builder#chunkSize}, default 1,000 ids
  *       per request).
- *   <li>A key found revoked never becomes valid again, so once its id was evicted in two rounds it
- *       is left out of the questions (a cached answer for it can then only be "unknown key", which
- *       need not be evicted again and again). At most {@value #REMEMBERED_REVOKED} such ids are
- *       remembered.
+ *   <li>Only ids with a granted answer are asked about: once a revoked key's answer is evicted, the
+ *       next lookup caches "unknown key" for it, and that id leaves the questions by itself.
  *   <li>When the source fails, the round is reported as failed through
  *       {@link AuthListener#onRevocationCheck} and {@link #health()}, and one warning is logged per
  *       streak of failures. Nothing else changes: cached answers are neither dropped nor kept longer,
@@ -59,8 +55,6 @@ import org.slf4j.LoggerFactory;
 public final class RevocationFeed implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RevocationFeed.class);
-  /** The most revoked key ids remembered, so that they are not asked about again. */
-  static final int REMEMBERED_REVOKED = 100_000;
 
   private final CachingPrivilegeChecker checker;
   private final RevocationSource source;
@@ -72,7 +66,6 @@ public final class RevocationFeed implements AutoCloseable {
   private final @Nullable AuthListener listener;
   private final @Nullable ScheduledExecutorService givenScheduler;
   /** How many rounds each revoked id has been evicted in; ids evicted twice are not asked about again. */
-  private final Cache<String, Integer> revokedSeen = Caffeine.newBuilder().maximumSize(REMEMBERED_REVOKED).executor(Runnable::run).build();
   private final ReentrantLock roundLock = new ReentrantLock();
   private volatile @Nullable Instant lastSuccess;
   private volatile int consecutiveFailures;
@@ -158,13 +151,7 @@ public final class RevocationFeed implements AutoCloseable {
   private Round round() {
     long started = time.nanoTime();
     long deadlineAt = System.nanoTime() + deadline.toNanos();
-    List<String> ids = new ArrayList<>();
-    for (String id : checker.cachedKeyIds()) {
-      Integer seen = revokedSeen.getIfPresent(id);
-      if (seen == null || seen < 2) {
-        ids.add(id);
-      }
-    }
+    List<String> ids = new ArrayList<>(checker.cachedKeyIds());
     int revoked = 0;
     String failure = null;
     for (int from = 0; from < ids.size() && failure == null; from += chunkSize) {
@@ -181,7 +168,6 @@ public final class RevocationFeed implements AutoCloseable {
         // Only ids it was asked about: a source that answers more must not evict other keys.
         if (id != null && chunk.contains(id)) {
           found.add(id);
-          revokedSeen.asMap().merge(id, 1, Integer::sum);
         }
       }
       // One pass over the cache for the whole chunk, not one per key.
