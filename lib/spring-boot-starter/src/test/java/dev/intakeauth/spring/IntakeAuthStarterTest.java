@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -133,6 +134,18 @@ class IntakeAuthStarterTest {
     HttpResponse<String> r = send("GET", "/config/v1/rum/agents", null);
     assertThat(r.statusCode()).isIn(401, 403);
     assertThat(r.body()).doesNotContain("authorities");
+  }
+
+  @Test
+  void aPathSpelledToDodgeTheFilterMappingNeverReachesAnIntakeRouteWithoutACredential() throws Exception {
+    // The filter is mapped to the exact APM routes; a spelling the container or Spring normalises to a
+    // route must meet the filter, and one they do not normalise must not reach the route's handler.
+    for (String path : List.of("/intake/v2/events/", "/intake/v2/events;a=b", "/intake//v2/events", "/intake/v2/./events",
+        "/intake/v2/x/../events", "/INTAKE/v2/events", "/intake/v2/events%2f", "/intake/v2/events%20", "/intake/v2/events.json")) {
+      HttpResponse<String> r = send("POST", path, null);
+      assertThat(r.statusCode()).as(path).isGreaterThanOrEqualTo(400);
+      assertThat(r.body()).as(path).doesNotContain("authorities");
+    }
   }
 
   @Test
